@@ -1,0 +1,176 @@
+"""Stage 6: the fields of one document: addressees, signature (issuers), date, disclosure note,
+attachment names, body text, personnel records and citations."""
+
+from __future__ import annotations
+
+import re
+
+from .layout import Layout, paragraphs
+from .model import DocNumberParts, Document, PersonnelRecord
+from .normalize import CJK, find_doc_numbers, is_date_line, join_wrapped, nfkc, parse_date, parse_doc_number, squash
+from .pages import Line, RawTable
+from .segment import Span, doc_type_of
+from .tables import build_tables, is_attachment_label
+
+_DISCLOSURE_RE = re.compile(r"^[（(]\s*((?:此件|本件)[^）)]*?)\s*[）)]$")
+_ORG_END = ("政府", "局", "委", "办公室", "办", "会", "院", "处", "厅", "部", "所", "站", "中心", "队", "团",
+            "社", "公司", "行", "室", "组", "府", "署", "馆", "校")
+_ATTACH_HEAD_RE = re.compile(r"^附\s*件\s*(?P<n>\d{1,2})?\s*[:：]\s*(?P<rest>.*)$")
+_ITEM_NUM_RE = re.compile(r"^\s*(?P<n>\d{1,2})\s*[.．、]\s*")
+
+
+def _is_right_block(ln: Line, layout: Layout) -> bool:
+    return ln.x0 > layout.left + (layout.right - layout.left) * 0.35
+
+
+def _split_signers(text: str) -> list[str]:
+    parts = [p for p in re.split(r"\s{1,}", text.strip()) if p]
+    if len(parts) > 1 and all(len(p) >= 4 and p.endswith(_ORG_END) for p in parts):
+        return parts
+    return [re.sub(r"\s+", "", text)]
+
+
+def _signature(lines: list[Line], layout: Layout) -> tuple[int | None, list[str], str | None]:
+    """Index of the date line, the signing bodies above it, and the ISO date."""
+    for d, ln in enumerate(lines):
+        if not is_date_line(ln.text) or ln.center < (layout.left + layout.right) / 2 - layout.body_size:
+            continue
+        signers: list[str] = []
+        j = d - 1
+        while j >= 0 and len(signers) < 6:
+            s = lines[j]
+            text = s.text.strip()
+            if not _is_right_block(s, layout) or text.endswith(("。", "；", "，", "：", ":")) or len(squash(text)) > 40:
+                break
+            signers[:0] = _split_signers(text)
+            j -= 1
+        return d, signers, parse_date(nfkc(ln.text))
+    return None, [], None
+
+
+def _attachment_names(lines: list[Line]) -> list[str]:
+    """Names from the attachment note: 附件：1.名称 2.名称 (one line or several), 附件1：名称."""
+    names: list[str] = []
+    in_note = False
+    for ln in lines:
+        text = ln.text.strip()
+        m = _ATTACH_HEAD_RE.match(text)
+        if m:
+            in_note = True
+            rest = m.group("rest")
+        elif in_note and _ITEM_NUM_RE.match(text):
+            rest = text
+        else:
+            in_note = False
+            continue
+        names.extend(_split_items(rest))
+    return [n for n in names if n and n not in ("略",)]
+
+
+def _split_items(text: str) -> list[str]:
+    """'1.甲2.乙' -> ['甲', '乙']: split at the next expected item number only."""
+    m = _ITEM_NUM_RE.match(text)
+    if not m:
+        return [text.strip()]
+    items, n, rest = [], int(m.group("n")), text[m.end():]
+    while True:
+        nxt = re.search(rf"(?<!\d){n + 1}\s*[.．、](?!\d)", rest)
+        if not nxt:
+            items.append(rest.strip())
+            return items
+        items.append(rest[: nxt.start()].strip())
+        rest, n = rest[nxt.end():], n + 1
+
+
+_APPOINT_RE = re.compile(r"(任命|聘任|聘用|免去|撤销|解聘)\s*[:：]?")
+_NAME = rf"[{CJK}·]{{2,5}}?"
+
+
+def personnel_records(body: str) -> list[PersonnelRecord]:
+    """任命/免去 decisions: '决定任命：王某为某职。' '决定免去：李某的某职务。'"""
+    if not re.search(r"(决定|同意)\s*(任命|免去|聘任|解聘|免职)", body):
+        return []
+    text = body.replace("\n", "")
+    records: list[PersonnelRecord] = []
+    marks = list(_APPOINT_RE.finditer(text))
+    for k, m in enumerate(marks):
+        seg_end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
+        segment = re.split(r"决定|同意|特此通知|[（(]此件", text[m.end(): seg_end])[0]
+        action = "免去" if m.group(1) in ("免去", "撤销", "解聘") else "任命"
+        for item in re.split(r"[；;。\n]", segment):
+            item = item.strip(" ，,")
+            if not item:
+                continue
+            if action == "任命":
+                r = re.match(rf"^(?P<name>{_NAME})为(?P<pos>.+?)(?:[（(]试用期[^）)]*[）)])?$", item)
+            else:
+                r = re.match(rf"^(?P<name>{_NAME})(?:同志)?的(?P<pos>.+?)职务$", item) or re.match(
+                    rf"^(?P<name>{_NAME})(?:同志)?(?P<pos>.+?)职务$", item
+                )
+            if r:
+                for name in r.group("name").split("、"):
+                    records.append(PersonnelRecord(name, action, r.group("pos")))
+    return records
+
+
+def build_document(span: Span, items: list, layout: Layout, category: str | None) -> Document:
+    body_items = items[span.body_start: span.end]
+    lines = [x for x in body_items if isinstance(x, Line)]
+    raw_tables = [x for x in body_items if isinstance(x, RawTable)]
+
+    addressees = None
+    main_start = 0
+    if lines and lines[0].x0 <= layout.left + 0.6 * layout.body_size:
+        for k in range(min(3, len(lines))):
+            if lines[k].text.rstrip().endswith(("：", ":")):
+                addressees = join_wrapped([ln.text for ln in lines[: k + 1]]).rstrip("：:").strip()
+                main_start = k + 1
+                break
+            if lines[k].x1 < layout.right - 2 * layout.body_size:
+                break
+    date_idx, issuers, date = _signature(lines, layout)
+    disclosure = None
+    if date_idx is not None:
+        for ln in lines[date_idx + 1: date_idx + 3]:
+            m = _DISCLOSURE_RE.match(ln.text.strip())
+            if m:
+                disclosure = re.sub(r"\s+", "", m.group(1))
+                break
+    if not issuers and span.issuer_header:
+        issuers = [span.issuer_header]
+    if not issuers and "关于" in span.title and span.title.index("关于") > 0:
+        issuers = [span.title[: span.title.index("关于")]]
+
+    note_lines = lines[main_start: date_idx] if date_idx is not None else lines[main_start:]
+    attachments = _attachment_names(note_lines)
+    body = "\n".join(paragraphs(lines, layout))
+    number = parse_doc_number(span.number_line.text) if span.number_line else None
+    all_pages = [x.page for x in items[span.start: span.end]]
+    own = str(number) if number else None
+    citations: list[str] = []
+    for c in find_doc_numbers(body.replace("\n", "")):
+        if str(c) != own and str(c) not in citations:
+            citations.append(str(c))
+    return Document(
+        doc_number=own,
+        doc_number_parts=DocNumberParts(number.agency_code, number.year, number.serial) if number else None,
+        title=span.title,
+        doc_type=doc_type_of(span.title),
+        issuers=issuers,
+        date=date,
+        category=category,
+        addressees=addressees,
+        disclosure=disclosure,
+        attachments=attachments,
+        page_start=layout.printed_page(min(all_pages)),
+        page_end=layout.printed_page(max(all_pages)),
+        pdf_page_start=min(all_pages),
+        pdf_page_end=max(all_pages),
+        body=body,
+        tables=build_tables(body_items, layout),
+        personnel=personnel_records(body),
+        citations=citations,
+    )
+
+
+__all__ = ["build_document", "personnel_records", "is_attachment_label"]

@@ -1,0 +1,158 @@
+"""Typed records of a parsed gazette: the JSON contract of parsed/<gazette id>.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+def _from_dict(cls, data: dict[str, Any]):
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class DocNumberParts:
+    agency_code: str
+    year: int
+    serial: int
+
+
+@dataclass
+class Table:
+    caption: str | None
+    attachment: str | None
+    page_start: int | None
+    page_end: int | None
+    header: list[str]
+    rows: list[list[str]]
+    pdf_page_start: int = 0
+    pdf_page_end: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Table:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class PersonnelRecord:
+    name: str
+    action: str  # 任命 or 免去
+    position: str
+
+
+@dataclass
+class Document:
+    doc_number: str | None
+    doc_number_parts: DocNumberParts | None
+    title: str
+    doc_type: str | None
+    issuers: list[str]
+    date: str | None
+    category: str | None
+    addressees: str | None
+    disclosure: str | None
+    attachments: list[str]
+    page_start: int | None
+    page_end: int | None
+    pdf_page_start: int
+    pdf_page_end: int
+    body: str
+    tables: list[Table] = field(default_factory=list)
+    personnel: list[PersonnelRecord] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        doc = _from_dict(cls, data)
+        if doc.doc_number_parts is not None and isinstance(doc.doc_number_parts, dict):
+            doc.doc_number_parts = DocNumberParts(**doc.doc_number_parts)
+        doc.tables = [Table.from_dict(t) for t in data.get("tables", [])]
+        doc.personnel = [PersonnelRecord(**p) for p in data.get("personnel", [])]
+        return doc
+
+
+@dataclass
+class GazetteInfo:
+    id: str
+    title: str | None
+    year: int | None
+    number: int | None
+    total_number: int | None
+    published: str | None
+    publisher: str | None = None
+    frequency: str | None = None
+
+
+@dataclass
+class Source:
+    file: str
+    sha256: str
+    pages: int
+    parser_version: str
+
+
+@dataclass
+class Gazette:
+    source: Source
+    gazette: GazetteInfo
+    documents: list[Document]
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "source": asdict(self.source),
+            "gazette": asdict(self.gazette),
+            "documents": [d.to_dict() for d in self.documents],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Gazette:
+        return cls(
+            source=_from_dict(Source, data["source"]),
+            gazette=_from_dict(GazetteInfo, data["gazette"]),
+            documents=[Document.from_dict(d) for d in data.get("documents", [])],
+            schema_version=data.get("schema_version", SCHEMA_VERSION),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Gazette:
+        with open(path, encoding="utf-8") as fh:
+            return cls.from_dict(json.load(fh))
+
+    def save(self, path: str | os.PathLike) -> None:
+        atomic_write_text(Path(path), self.to_json() + "\n")
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write text to path through a temp file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

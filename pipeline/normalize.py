@@ -1,0 +1,167 @@
+"""Normalizers shared by every stage: widths, 文号, dates, Chinese numerals, text joining."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{CJK}]")
+
+# -- widths ---------------------------------------------------------------
+
+def nfkc(text: str) -> str:
+    """Full/half-width folding (NFKC), used for matching only."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def squash(text: str) -> str:
+    """A comparison key: NFKC and no white space at all."""
+    return re.sub(r"\s+", "", nfkc(text))
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK_RE.match(ch))
+
+
+def _latin_word_break(a: str, b: str) -> bool:
+    """A wrap between these two characters stands for a space: Latin words (a digit after a
+    letter or a letter after a digit counts too); a number broken by the wrap is joined back."""
+    if not (a.isascii() and a.isalnum() and b.isascii() and b.isalnum()):
+        return False
+    return not (a.isdigit() and b.isdigit())
+
+
+def join_wrapped(parts: list[str]) -> str:
+    """Join lines broken by wrapping: no space, except one between two Latin words."""
+    out = ""
+    for part in parts:
+        part = part.strip()
+        if not part:
+            continue
+        if out and _latin_word_break(out[-1], part[0]):
+            out += " "
+        out += part
+    return out
+
+
+def tidy_spaces(text: str) -> str:
+    """Collapse white space; drop it next to CJK characters and full-width punctuation."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"(?<=[^\x00-\x7f]) (?=.)|(?<=.) (?=[^\x00-\x7f])", "", text)
+
+
+# -- Chinese numerals -----------------------------------------------------
+
+_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "０": 0, "Ｏ": 0,
+           "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUM = "〇○零一二两三四五六七八九十百千"
+
+
+def cn_to_int(text: str) -> int | None:
+    """Arabic or Chinese numerals to int: '29', '二十九', '二〇二三' -> 29, 29, 2023."""
+    text = nfkc(text).strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    if all(ch in _DIGITS for ch in text):  # digit by digit: 二〇二三
+        return int("".join(str(_DIGITS[ch]) for ch in text))
+    total, current = 0, 0
+    for ch in text:
+        if ch in _DIGITS:
+            current = _DIGITS[ch]
+        elif ch in _UNITS:
+            total += (current or 1) * _UNITS[ch]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+# -- 文号 (document numbers) ----------------------------------------------
+
+OPEN_BRACKETS = "〔［[（(【〖{<〈﹝"
+CLOSE_BRACKETS = "〕］]）)】〗}>〉﹞"
+_YEAR_PART = (
+    rf"[{re.escape(OPEN_BRACKETS)}]\s*(?P<year>(?:19|20)\d\d)\s*[{re.escape(CLOSE_BRACKETS)}]"
+)
+_SERIAL_PART = r"\s*第?\s*(?P<serial>\d{1,5})\s*号"
+# The whole of a line (or query) that is a document number.
+DOC_NUMBER_FULL = re.compile(rf"^\s*(?P<agency>[{CJK}][{CJK}\s]{{0,15}}?)\s*{_YEAR_PART}{_SERIAL_PART}\s*$")
+# A document number anywhere in running text (citations); the agency is trimmed afterwards.
+DOC_NUMBER_IN_TEXT = re.compile(rf"(?P<agency>[{CJK}]{{1,12}})\s*{_YEAR_PART}{_SERIAL_PART}")
+# Characters that cannot be inside an agency code, seen before it in running text.
+_CITATION_STOP = set("的和与及按照据依接见经由会在是为将对把以于等根《〈")
+
+
+@dataclass(frozen=True)
+class DocNumber:
+    agency_code: str
+    year: int
+    serial: int
+
+    def __str__(self) -> str:
+        return f"{self.agency_code}〔{self.year}〕{self.serial}号"
+
+
+def parse_doc_number(text: str) -> DocNumber | None:
+    """Parse a whole string as a 文号 in any bracket style/spacing; None if it is not one."""
+    m = DOC_NUMBER_FULL.match(nfkc(text))
+    if not m:
+        return None
+    agency = re.sub(r"\s+", "", m.group("agency"))
+    return DocNumber(agency, int(m.group("year")), int(m.group("serial")))
+
+
+def normalize_doc_number(text: str) -> str | None:
+    number = parse_doc_number(text)
+    return str(number) if number else None
+
+
+def find_doc_numbers(text: str) -> list[DocNumber]:
+    """Every 文号 cited in running text, agency codes trimmed of the words before them."""
+    found = []
+    text = nfkc(text)
+    for m in DOC_NUMBER_IN_TEXT.finditer(text):
+        agency = m.group("agency")
+        whole_run = m.start() == 0 or not is_cjk(text[m.start() - 1])
+        if whole_run and len(agency) <= 8:  # a word of its own: drop a leading conjunction only
+            agency = agency.lstrip("".join(_CITATION_STOP - {"经", "会"}))
+        else:  # joined to prose: cut at the last word that cannot be inside an agency code
+            cut = max((i for i, ch in enumerate(agency) if ch in _CITATION_STOP), default=-1)
+            agency = agency[cut + 1:]
+        if len(agency) > 8:
+            agency = agency[-8:]
+        if not agency:
+            continue
+        found.append(DocNumber(agency, int(m.group("year")), int(m.group("serial"))))
+    return found
+
+
+# -- dates ----------------------------------------------------------------
+
+_DATE_RE = re.compile(
+    rf"(?P<y>(?:19|20)\d\d|[一二][〇○零O０一二三四五六七八九]{{3}})\s*年\s*"
+    rf"(?P<m>\d{{1,2}}|[{CN_NUM}]{{1,3}})\s*月\s*(?P<d>\d{{1,2}}|[{CN_NUM}]{{1,4}})\s*日"
+)
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in text, as ISO YYYY-MM-DD (Arabic or 〇-style Chinese numerals)."""
+    m = _DATE_RE.search(text)
+    if not m:
+        return None
+    y, mo, d = (cn_to_int(m.group(k)) for k in ("y", "m", "d"))
+    if not (y and mo and d and 1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def is_date_line(text: str) -> bool:
+    """The whole line is one date (a 成文日期)."""
+    t = re.sub(r"\s+", "", nfkc(text))
+    m = _DATE_RE.fullmatch(t)
+    return bool(m) and parse_date(t) is not None

@@ -1,0 +1,247 @@
+"""Stage 1: a PDF's pages as text lines and ruled tables, built from pdfplumber characters."""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import (
+    CorruptPdfError,
+    EmptyFileError,
+    EncryptedPdfError,
+    NotAPdfError,
+)
+from .normalize import join_wrapped
+
+log = logging.getLogger(__name__)
+
+SPACE_RATIO = 0.4  # a gap wider than this many ems between two characters reads as a space
+_BOLD_HINTS = ("bold", "heavy", "black", "hei", "demi", "semibold")
+
+
+@dataclass
+class Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+    page: int  # 1-based physical page
+
+    @property
+    def center(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass
+class RawTable:
+    bbox: tuple[float, float, float, float]
+    rows: list[list[str]]
+    page: int
+    col_edges: list[float] = field(default_factory=list)
+
+    @property
+    def top(self) -> float:
+        return self.bbox[1]
+
+    @property
+    def bottom(self) -> float:
+        return self.bbox[3]
+
+
+@dataclass
+class Page:
+    number: int  # 1-based physical page
+    width: float
+    height: float
+    lines: list[Line]
+    tables: list[RawTable]
+    n_images: int = 0
+
+
+def check_pdf_file(path: Path) -> None:
+    """Cheap checks before pdfminer sees the file: exists, not empty, starts like a PDF."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError as exc:
+        raise CorruptPdfError(f"cannot read file ({exc.strerror})", path=str(path)) from exc
+    if size == 0:
+        raise EmptyFileError("empty file (0 bytes)", path=str(path))
+    if b"%PDF-" not in head:
+        raise NotAPdfError("not a PDF (no %PDF- header)", path=str(path))
+
+
+def open_pdf(path: Path):
+    """pdfplumber.open with the failures mapped to the project's errors."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    check_pdf_file(path)
+    try:
+        pdf = pdfplumber.open(path)
+        pdf.pages  # noqa: B018 - forces the page tree to be read
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise EncryptedPdfError("password-protected PDF", path=str(path)) from exc
+    except Exception as exc:  # pdfminer raises many types for damaged files
+        kind = type(exc).__name__
+        if "Password" in kind or "Encrypt" in kind:
+            raise EncryptedPdfError("password-protected PDF", path=str(path)) from exc
+        raise CorruptPdfError(f"corrupt or truncated PDF ({kind}: {exc})", path=str(path)) from exc
+    return pdf
+
+
+def page_count(path: Path) -> int:
+    with open_pdf(path) as pdf:
+        return len(pdf.pages)
+
+
+def read_pages(path: Path, numbers: list[int] | None = None) -> list[Page]:
+    """Read the given 1-based pages (all when None) into lines and tables."""
+    path = Path(path)
+    with open_pdf(path) as pdf:
+        wanted = numbers or list(range(1, len(pdf.pages) + 1))
+        out = []
+        for n in wanted:
+            try:
+                out.append(read_page(pdf.pages[n - 1], n))
+            except Exception as exc:
+                raise CorruptPdfError(
+                    f"corrupt or truncated PDF (page {n}: {type(exc).__name__}: {exc})", path=str(path)
+                ) from exc
+        return out
+
+
+def read_page(page, number: int) -> Page:
+    chars = clean_chars(page.chars)
+    tables = find_ruled_tables(page, chars, number)
+    if tables:
+        chars = [c for c in chars if not any(_inside(c, t.bbox) for t in tables)]
+    lines = build_lines(chars, number)
+    return Page(number, float(page.width), float(page.height), lines, tables, len(page.images))
+
+
+def clean_chars(chars: list[dict]) -> list[dict]:
+    """Drop control characters and faux-bold duplicates (the same glyph drawn again, offset)."""
+    seen: dict[tuple[str, int, int], list[dict]] = {}
+    out = []
+    for c in chars:
+        text = c["text"]
+        if not text or any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in text):
+            continue
+        tol = max(c["size"] * 0.25, 1.0)
+        kx, ky = int(c["x0"] // tol), int(c["top"] // tol)
+        dup = False
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for other in seen.get((text, kx + dx, ky + dy), ()):
+                    if abs(other["x0"] - c["x0"]) < tol and abs(other["top"] - c["top"]) < tol:
+                        dup = True
+        if dup:
+            continue
+        seen.setdefault((text, kx, ky), []).append(c)
+        out.append(c)
+    return out
+
+
+def _inside(c: dict, bbox: tuple[float, float, float, float]) -> bool:
+    x = (c["x0"] + c["x1"]) / 2
+    y = (c["top"] + c["bottom"]) / 2
+    return bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]
+
+
+def _is_bold(fontname: str) -> bool:
+    name = fontname.lower()
+    return any(h in name for h in _BOLD_HINTS)
+
+
+def build_lines(chars: list[dict], page: int) -> list[Line]:
+    """Group characters into lines by vertical position, left to right within a line."""
+    if not chars:
+        return []
+    ordered = sorted(chars, key=lambda c: ((c["top"] + c["bottom"]) / 2, c["x0"]))
+    groups: list[list[dict]] = []
+    mid_ref = None
+    for c in ordered:
+        mid = (c["top"] + c["bottom"]) / 2
+        if groups and abs(mid - mid_ref) <= max(c["size"], 1.0) * 0.45:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+            mid_ref = mid
+    lines = []
+    for group in groups:
+        group.sort(key=lambda c: c["x0"])
+        line = _make_line(group, page)
+        if line is not None:
+            lines.append(line)
+    lines.sort(key=lambda ln: (ln.top, ln.x0))
+    return lines
+
+
+def _make_line(group: list[dict], page: int) -> Line | None:
+    parts: list[str] = []
+    prev = None
+    for c in group:
+        text = c["text"]
+        if text.isspace():
+            if parts and parts[-1] != " ":
+                parts.append(" ")
+            prev = c
+            continue
+        if prev is not None and parts and parts[-1] != " ":
+            gap = c["x0"] - prev["x1"]
+            if gap > SPACE_RATIO * max(c["size"], prev["size"]):
+                parts.append(" ")
+        parts.append(text)
+        prev = c
+    text = "".join(parts).strip()
+    if not text:
+        return None
+    visible = [c for c in group if not c["text"].isspace()]
+    sizes = [round(c["size"], 1) for c in visible]
+    size = statistics.median(sizes)
+    bold = sum(_is_bold(c["fontname"]) for c in visible) * 2 > len(visible)
+    return Line(
+        text=text,
+        x0=min(c["x0"] for c in visible),
+        x1=max(c["x1"] for c in visible),
+        top=min(c["top"] for c in visible),
+        bottom=max(c["bottom"] for c in visible),
+        size=size,
+        bold=bold,
+        page=page,
+    )
+
+
+# -- tables ---------------------------------------------------------------
+
+def find_ruled_tables(page, chars: list[dict], number: int) -> list[RawTable]:
+    """Ruled tables (drawn cell borders) with each cell's text joined across its wrapped lines."""
+    if len(page.edges) < 6:
+        return []
+    found = []
+    for table in page.find_tables():
+        rows = []
+        for row in table.rows:
+            cells = []
+            for cell in row.cells:
+                if cell is None:
+                    cells.append("")
+                    continue
+                inside = [c for c in chars if _inside(c, cell)]
+                cells.append(join_wrapped([ln.text for ln in build_lines(inside, number)]))
+            rows.append(cells)
+        n_cols = max((len(r) for r in rows), default=0)
+        filled = sum(1 for r in rows for c in r if c)
+        if len(rows) < 2 or n_cols < 2 or filled * 2 < len(rows) * n_cols:
+            continue  # a frame around text, not a table
+        col_edges = sorted({round(c[0], 0) for row in table.rows for c in row.cells if c})
+        found.append(RawTable(tuple(float(v) for v in table.bbox), rows, number, col_edges))
+    return found

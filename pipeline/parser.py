@@ -1,0 +1,96 @@
+"""The parse stage end to end: one gazette PDF in, one Gazette record out."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+
+from . import __version__
+from .errors import NoDocumentsError, NoTextLayerError
+from .fields import build_document
+from .front_matter import parse_toc, read_cover
+from .layout import Layout, analyse
+from .model import Gazette, GazetteInfo, Source
+from .normalize import normalize_doc_number, squash
+from .pages import Line, Page, read_pages
+from .segment import find_spans
+
+log = logging.getLogger(__name__)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def reading_flow(pages: list[Page], layout: Layout) -> list:
+    """Lines without running matter, and tables, in reading order."""
+    flow: list = []
+    for p in pages:
+        items = [ln for i, ln in enumerate(p.lines) if (p.number, i) not in layout.furniture]
+        items += p.tables
+        items.sort(key=lambda x: x.top)
+        flow.extend(items)
+    return flow
+
+
+def gazette_id(title: str | None, year: int | None, number: int | None, fallback: str) -> str:
+    if title and year and number:
+        raw = f"{title}-{year}-{number:02d}"
+    else:
+        raw = fallback
+    return re.sub(r"[\s/\\:*?\"<>|]+", "_", raw)
+
+
+def parse_pages(pages: list[Page], path: Path, sha256: str | None = None) -> Gazette:
+    """Build the Gazette from pages already read (see pages.read_pages)."""
+    if not any(p.lines or p.tables for p in pages):
+        if any(p.n_images for p in pages):
+            raise NoTextLayerError("scanned PDF without a text layer: needs OCR", path=str(path))
+        raise NoTextLayerError("no text on any page", path=str(path))
+    layout = analyse(pages)
+    flow = reading_flow(pages, layout)
+    flow_lines = [x for x in flow if isinstance(x, Line)]
+    toc, _, toc_end = parse_toc(flow_lines)
+    lo = 0
+    if toc_end is not None and toc_end < len(flow_lines):
+        lo = next(k for k, x in enumerate(flow) if x is flow_lines[toc_end])
+    spans = find_spans(flow, layout, toc, lo)
+    if not spans:
+        raise NoDocumentsError("no official documents recognized (no 文号 or document titles)", path=str(path))
+    first_page = flow[spans[0].start].page
+    cover = read_cover([ln for p in pages if p.number <= first_page for ln in p.lines])
+
+    by_number = {e.doc_number: e.category for e in toc if e.doc_number}
+    by_title = {squash(e.title): e.category for e in toc}
+    documents = []
+    for span in spans:
+        number = normalize_doc_number(span.number_line.text) if span.number_line else None
+        category = by_number.get(number) if number else None
+        if category is None:
+            category = by_title.get(squash(span.title))
+        documents.append(build_document(span, flow, layout, category))
+    info = GazetteInfo(
+        id=gazette_id(cover.title, cover.year, cover.number, path.stem),
+        title=cover.title,
+        year=cover.year,
+        number=cover.number,
+        total_number=cover.total_number,
+        published=cover.published,
+        publisher=cover.publisher,
+        frequency=cover.frequency,
+    )
+    source = Source(path.name, sha256 or file_sha256(path), len(pages), __version__)
+    log.info("%s: %d pages, %d documents, %d tables", path.name, len(pages), len(documents),
+             sum(len(d.tables) for d in documents))
+    return Gazette(source=source, gazette=info, documents=documents)
+
+
+def parse_pdf(path: str | Path) -> Gazette:
+    path = Path(path)
+    return parse_pages(read_pages(path), path)

@@ -1,0 +1,156 @@
+"""Stage 4: split the reading flow into documents. A document starts at its title block (issuer
+header and title lines, set larger or bold and centred) next to a 文号 line; documents without a
+文号 are found by their TOC title, or by a title block followed by an addressee line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .front_matter import TocEntry
+from .layout import Layout
+from .normalize import join_wrapped, parse_doc_number, squash, tidy_spaces
+from .pages import Line, RawTable
+
+Item = Line | RawTable
+DOC_TYPES = (
+    "实施细则", "实施方案", "工作方案", "暂行办法", "管理办法", "暂行规定", "通知", "通报", "公示", "公告",
+    "通告", "办法", "方案", "意见", "决定", "批复", "规定", "规划", "细则", "报告", "请示", "纲要", "命令",
+    "决议", "纪要", "规则", "制度", "议案", "指引", "条例", "函", "令",
+)
+_BASE_TYPES = ("通知", "通报", "公示", "公告", "通告", "办法", "方案", "意见", "决定", "批复", "规定", "规划",
+               "细则", "报告", "请示", "纲要", "命令", "决议", "纪要", "规则", "制度", "议案", "指引", "条例",
+               "函", "令")
+
+
+def doc_type_of(title: str) -> str | None:
+    """The 文种: the base document type that the title ends with (…暂行办法 -> 办法)."""
+    t = re.sub(r"[\s》」）)]+$", "", title)
+    for word in sorted(_BASE_TYPES, key=len, reverse=True):
+        if t.endswith(word):
+            return word
+    return None
+
+
+@dataclass
+class Span:
+    """One document's place in the flow."""
+
+    start: int  # first item (the first title line)
+    body_start: int  # first item after the title block and 文号
+    end: int = 0  # one past the last item
+    header_lines: list[Line] = field(default_factory=list)
+    title_lines: list[Line] = field(default_factory=list)
+    number_line: Line | None = None
+
+    @property
+    def issuer_header(self) -> str | None:
+        if not self.header_lines:
+            return None
+        return re.sub(r"文件$", "", tidy_spaces(join_wrapped([ln.text for ln in self.header_lines])))
+
+    @property
+    def title(self) -> str:
+        head = self.issuer_header or ""
+        return tidy_spaces(head + join_wrapped([ln.text for ln in self.title_lines]))
+
+
+def is_title_like(ln: Item, layout: Layout) -> bool:
+    if not isinstance(ln, Line):
+        return False
+    mid = (layout.left + layout.right) / 2
+    centred = abs(ln.center - mid) < 2.5 * layout.body_size and ln.x0 > layout.left + layout.body_size * 0.5
+    full_width = ln.x0 <= layout.left + layout.body_size and ln.x1 >= layout.right - 2 * layout.body_size
+    bigger = ln.size >= layout.body_size * 1.15
+    return (bigger and (centred or full_width)) or (ln.bold and centred and ln.size >= layout.body_size)
+
+
+def _close(a: Line, b: Line, layout: Layout) -> bool:
+    """b follows a closely on the same page (lines of one block)."""
+    return a.page == b.page and 0 <= b.top - a.bottom < 2.6 * max(a.size, layout.body_size)
+
+
+def _block_before(flow: list[Item], i: int, layout: Layout, lo: int) -> list[int]:
+    idx = []
+    j = i - 1
+    while j >= lo and is_title_like(flow[j], layout) and _close(flow[j], flow[idx[-1] if idx else i], layout):
+        idx.append(j)
+        j -= 1
+    return idx[::-1]
+
+
+def _block_after(flow: list[Item], i: int, layout: Layout) -> list[int]:
+    idx = []
+    j = i + 1
+    while j < len(flow) and is_title_like(flow[j], layout) and _close(flow[idx[-1] if idx else i], flow[j], layout):
+        idx.append(j)
+        j += 1
+    return idx
+
+
+def _split_header(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """Separate the issuer header (发文机关标志) from the title lines."""
+    starts = [k for k, ln in enumerate(lines) if squash(ln.text).startswith("关于")]
+    if starts and starts[0] > 0:
+        return lines[: starts[0]], lines[starts[0]:]
+    if len(lines) > 1 and squash(lines[0].text).endswith("文件"):
+        return lines[:1], lines[1:]
+    return [], lines
+
+
+def _is_addressee(ln: Item, layout: Layout) -> bool:
+    return (
+        isinstance(ln, Line)
+        and ln.x0 <= layout.left + layout.body_size * 0.6
+        and ln.text.rstrip().endswith(("：", ":"))
+        and abs(ln.size - layout.body_size) < 1
+    )
+
+
+def find_spans(flow: list[Item], layout: Layout, toc: list[TocEntry], lo: int = 0) -> list[Span]:
+    spans: list[Span] = []
+    taken: set[int] = set()
+    # 1. documents with a 文号 line next to a title block
+    for i in range(lo, len(flow)):
+        ln = flow[i]
+        if not isinstance(ln, Line) or parse_doc_number(ln.text) is None or ln.size > layout.body_size * 1.5:
+            continue
+        before = [j for j in _block_before(flow, i, layout, lo) if j not in taken]
+        titled = any("关于" in squash(flow[j].text) or doc_type_of(flow[j].text) for j in before)
+        after = [] if titled else _block_after(flow, i, layout)
+        block = before + after
+        if not block:
+            continue
+        lines = [flow[j] for j in block]
+        header, title = _split_header(lines)
+        if not title:
+            continue
+        start = min(block + [i])
+        spans.append(Span(start, max(block + [i]) + 1, header_lines=header, title_lines=title, number_line=ln))
+        taken.update(block + [i])
+    # 2. documents without a 文号: by TOC title, else a title block followed by an addressee line
+    wanted = {squash(e.title) for e in toc if not e.doc_number}
+    i = lo
+    while i < len(flow):
+        if i in taken or not is_title_like(flow[i], layout):
+            i += 1
+            continue
+        block = [i]
+        while block[-1] + 1 < len(flow) and is_title_like(flow[block[-1] + 1], layout) and _close(
+            flow[block[-1]], flow[block[-1] + 1], layout
+        ) and block[-1] + 1 not in taken:
+            block.append(block[-1] + 1)
+        lines = [flow[j] for j in block]
+        header, title = _split_header(lines)
+        span = Span(block[0], block[-1] + 1, header_lines=header, title_lines=title)
+        nxt = flow[block[-1] + 1] if block[-1] + 1 < len(flow) else None
+        by_toc = squash(span.title) in wanted
+        by_shape = doc_type_of(span.title) and "关于" in span.title and nxt is not None and _is_addressee(nxt, layout)
+        if title and (by_toc or by_shape):
+            spans.append(span)
+            taken.update(block)
+        i = block[-1] + 1
+    spans.sort(key=lambda s: s.start)
+    for k, span in enumerate(spans):
+        span.end = spans[k + 1].start if k + 1 < len(spans) else len(flow)
+    return spans

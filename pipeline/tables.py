@@ -1,0 +1,110 @@
+"""Stage 5: tables of a document. Ruled tables found per page are merged when one continues on
+the next page (a repeated header row dropped, a row broken by the page joined back), and tied to
+their caption and attachment label."""
+
+from __future__ import annotations
+
+import re
+
+from .layout import Layout
+from .model import Table
+from .normalize import join_wrapped, squash
+from .pages import Line, RawTable
+
+_LABEL_RE = re.compile(r"^附\s*件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?$")
+
+
+def is_attachment_label(text: str) -> bool:
+    return bool(_LABEL_RE.match(text.strip()))
+
+
+def _is_caption(ln: Line, layout: Layout) -> bool:
+    mid = (layout.left + layout.right) / 2
+    centred = abs(ln.center - mid) < 2.5 * layout.body_size and ln.x0 > layout.left + layout.body_size
+    return centred and (ln.bold or ln.size >= layout.body_size * 1.1 or ln.size <= layout.body_size) and (
+        not ln.text.rstrip().endswith(("。", "；", "，"))
+    )
+
+
+def _continues(prev: RawTable, nxt: RawTable, between: list) -> bool:
+    """nxt carries prev on: the next page, nothing in between, the same columns."""
+    if nxt.page != prev.page + 1 or between:
+        return False
+    if len(prev.rows[0]) != len(nxt.rows[0]):
+        return False
+    if prev.col_edges and nxt.col_edges and len(prev.col_edges) == len(nxt.col_edges):
+        return all(abs(a - b) <= 6 for a, b in zip(prev.col_edges, nxt.col_edges))
+    return True
+
+
+def _join_rows(a: list[str], b: list[str]) -> list[str]:
+    return [join_wrapped([x, y]) for x, y in zip(a, b)]
+
+
+def _broken_row(row: list[str], rows: list[list[str]]) -> bool:
+    """A row whose key column is empty while the other rows have it: the rest of a broken row."""
+    if not row or row[0].strip() or not any(c.strip() for c in row):
+        return False
+    keyed = sum(1 for r in rows if r and r[0].strip())
+    return keyed >= max(1, len(rows) // 2)
+
+
+def build_tables(items: list, layout: Layout) -> list[Table]:
+    """Tables of one document; items are its flow (lines and raw tables) in reading order."""
+    tables: list[Table] = []
+    current: Table | None = None
+    last_raw: RawTable | None = None
+    since_last: list = []
+    label: str | None = None
+    for k, item in enumerate(items):
+        if isinstance(item, Line):
+            if is_attachment_label(item.text):
+                label = item.text.strip()
+            since_last.append(item)
+            continue
+        raw = item
+        if current is not None and last_raw is not None and _continues(last_raw, raw, since_last):
+            rows = raw.rows
+            if rows and squash("".join(rows[0])) == squash("".join(current.header)):
+                rows = rows[1:]
+            if rows and current.rows and _broken_row(rows[0], current.rows):
+                current.rows[-1] = _join_rows(current.rows[-1], rows[0])
+                rows = rows[1:]
+            current.rows.extend(rows)
+            current.page_end = layout.printed_page(raw.page)
+            current.pdf_page_end = raw.page
+        else:
+            caption, cap_label = _caption_and_label(items[:k], layout)
+            current = Table(
+                caption=caption,
+                attachment=cap_label or label,
+                page_start=layout.printed_page(raw.page),
+                page_end=layout.printed_page(raw.page),
+                header=list(raw.rows[0]),
+                rows=[list(r) for r in raw.rows[1:]],
+                pdf_page_start=raw.page,
+                pdf_page_end=raw.page,
+            )
+            tables.append(current)
+        last_raw = raw
+        since_last = []
+    return tables
+
+
+def _caption_and_label(before: list, layout: Layout) -> tuple[str | None, str | None]:
+    """The centred caption line(s) right above a table, and an attachment label above them."""
+    lines = [x for x in before[-4:] if isinstance(x, Line)]
+    caption_lines: list[Line] = []
+    j = len(lines) - 1
+    while j >= 0 and not is_attachment_label(lines[j].text) and _is_caption(lines[j], layout) and len(caption_lines) < 2:
+        if caption_lines and not (lines[j].page == caption_lines[0].page and abs(lines[j].size - caption_lines[0].size) < 0.6):
+            break
+        caption_lines.insert(0, lines[j])
+        j -= 1
+    # a caption must stand out: larger or bold than the body text around it
+    if caption_lines and not any(ln.bold or ln.size > layout.body_size * 1.05 for ln in caption_lines):
+        caption_lines = []
+        j = len(lines) - 1
+    label = lines[j].text.strip() if j >= 0 and is_attachment_label(lines[j].text) else None
+    caption = join_wrapped([ln.text for ln in caption_lines]) if caption_lines else None
+    return caption, label
