@@ -143,7 +143,15 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
 
     note_lines = lines[main_start: date_idx] if date_idx is not None else lines[main_start:]
     attachments = _attachment_names(note_lines)
-    body = "\n".join(paragraphs(lines, layout))
+    paras = paragraphs(lines, layout)
+    body = "\n".join(text for text, _ in paras)
+    page_marks: list[list[int]] = []
+    offset = 0
+    for text, page in paras:
+        printed = layout.printed_page(page)
+        if printed is not None and (not page_marks or page_marks[-1][1] != printed):
+            page_marks.append([offset, printed])
+        offset += len(text) + 1
     number = parse_doc_number(span.number_line.text) if span.number_line else None
     all_pages = [x.page for x in items[span.start: span.end]]
     own = str(number) if number else None
@@ -170,6 +178,7 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
         tables=build_tables(body_items, layout),
         personnel=personnel_records(body),
         citations=citations,
+        page_marks=page_marks,
     )
 
 

@@ -153,13 +153,15 @@ def _printed_pages(pages: list[Page], numbers: dict[int, int]) -> dict[int, int 
     return printed
 
 
-def paragraphs(lines: list[Line], layout: Layout) -> list[str]:
+def paragraphs(lines: list[Line], layout: Layout) -> list[tuple[str, int]]:
     """Rebuild paragraphs across line wraps and page breaks: a new paragraph starts at an
-    indented, centred or differently sized line, or after a line that stops short of the margin."""
+    indented, centred or differently sized line, or after a line that stops short of the margin.
+    Returns each paragraph with the physical page of its first line."""
     from .normalize import join_wrapped
 
     em = layout.body_size
     out: list[list[str]] = []
+    pages: list[int] = []
     prev: Line | None = None
     for ln in lines:
         new = (
@@ -171,7 +173,8 @@ def paragraphs(lines: list[Line], layout: Layout) -> list[str]:
         )
         if new:
             out.append([ln.text])
+            pages.append(ln.page)
         else:
             out[-1].append(ln.text)
         prev = ln
-    return [join_wrapped(p) for p in out]
+    return [(join_wrapped(p), page) for p, page in zip(out, pages)]

@@ -70,6 +70,17 @@ class Document:
     tables: list[Table] = field(default_factory=list)
     personnel: list[PersonnelRecord] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
+    # [[offset in body, printed page], ...]: where each page's text begins, for citing a page
+    page_marks: list[list[int]] = field(default_factory=list)
+
+    def page_at(self, offset: int) -> int | None:
+        """The printed page on which the body character at offset stands."""
+        page = self.page_start
+        for start, printed in self.page_marks:
+            if start > offset:
+                break
+            page = printed
+        return page
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,215 @@
+"""Stage 8: the Whoosh index of every parsed document (one writer at a time)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+
+from whoosh import index as windex
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import LockError
+
+from .errors import IndexLockedError, IndexMissingError
+from .model import Document, Gazette
+from .normalize import CJK, nfkc, squash
+from .tokenizer import CharAnalyzer, ChineseAnalyzer, fold
+
+log = logging.getLogger(__name__)
+LOCK_TIMEOUT = 30.0  # seconds a second writer waits for the index lock
+
+
+def make_schema(index_dir: str) -> Schema:
+    analyzer = ChineseAnalyzer(index_dir)
+    return Schema(
+        key=ID(stored=True, unique=True),  # <gazette id>#<document position>
+        gazette=ID(stored=True),
+        number=ID(stored=True),  # normalized 文号
+        # a CJK run that parses into several words is a phrase: its words must stand together
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0, multitoken_query="phrase"),
+        body=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+        tables=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+        # title, body and tables again, one character a token: substring matches for any word
+        chars=TEXT(analyzer=CharAnalyzer(), multitoken_query="phrase"),
+        issuer=KEYWORD(stored=True, commas=True),
+        category=ID(stored=True),
+        doc_type=ID(stored=True),
+        date=ID(stored=True),
+        year=ID(stored=True),
+        citations=KEYWORD(commas=True),
+        meta=STORED,  # what a hit shows that is not searched: issuers as printed, pages, gazette
+    )
+
+
+def issuer_key(name: str) -> str:
+    return squash(name)
+
+
+def table_text(doc: Document) -> str:
+    parts = []
+    for t in doc.tables:
+        parts.append(" ".join(filter(None, [t.caption or "", " ".join(t.header)])))
+        parts.extend(" ".join(r) for r in t.rows)
+    return "\n".join(parts)
+
+
+def _fields(g: Gazette, pos: int, doc: Document) -> dict:
+    return {
+        "key": f"{g.gazette.id}#{pos}",
+        "gazette": g.gazette.id,
+        "number": doc.doc_number or "",
+        "title": doc.title,
+        "body": doc.body,
+        "tables": table_text(doc),
+        "chars": "\n".join([doc.title, doc.body, table_text(doc)]),
+        "issuer": ",".join(issuer_key(i) for i in doc.issuers),
+        "category": squash(doc.category or ""),
+        "doc_type": doc.doc_type or "",
+        "date": doc.date or "",
+        "year": (doc.date or "")[:4],
+        "citations": ",".join(doc.citations),
+        "meta": {
+            "issuers": doc.issuers,
+            "category": doc.category,
+            "gazette_title": g.gazette.title,
+            "gazette_year": g.gazette.year,
+            "gazette_number": g.gazette.number,
+            "page_start": doc.page_start,
+            "page_end": doc.page_end,
+            "pdf_page_start": doc.pdf_page_start,
+            "n_tables": len(doc.tables),
+            "page_marks": doc.page_marks,
+        },
+    }
+
+
+def exists(index_dir: Path) -> bool:
+    return index_dir.exists() and windex.exists_in(str(index_dir))
+
+
+def open_index(index_dir: Path, create: bool = False):
+    if exists(index_dir):
+        return windex.open_dir(str(index_dir))
+    if not create:
+        raise IndexMissingError(f"no index in {index_dir}")
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return windex.create_in(str(index_dir), make_schema(str(index_dir)))
+
+
+def writer(ix, timeout: float = LOCK_TIMEOUT):
+    try:
+        return ix.writer(timeout=timeout)
+    except LockError as exc:
+        raise IndexLockedError(f"the index is locked by another writer (waited {timeout:.0f} s)") from exc
+
+
+def replace_gazettes(index_dir: Path, gazettes: list[Gazette], remove_ids: list[str] = (),
+                     timeout: float = LOCK_TIMEOUT) -> None:
+    """In one commit: drop every document of these gazettes (and of remove_ids), add them anew."""
+    ix = open_index(index_dir, create=True)
+    update_domain_dictionary(index_dir, gazettes)
+    w = writer(ix, timeout)
+    try:
+        for gid in {g.gazette.id for g in gazettes} | set(remove_ids):
+            w.delete_by_term("gazette", gid)
+        for g in gazettes:
+            for pos, doc in enumerate(g.documents):
+                w.add_document(**_fields(g, pos, doc))
+        w.commit()
+    except BaseException:
+        w.cancel()
+        raise
+    write_query_dictionary(index_dir, ix)
+
+
+def rebuild(index_dir: Path, gazettes: list[Gazette]) -> None:
+    """A fresh index from parsed gazettes (after a schema or analyzer change)."""
+    ix = open_index(index_dir, create=True)
+    w = writer(ix)
+    try:
+        w.commit(mergetype=__import__("whoosh.writing", fromlist=["CLEAR"]).CLEAR)
+    except BaseException:
+        w.cancel()
+        raise
+    for f in ("userdict.txt", "query_dict.txt"):
+        (index_dir / f).unlink(missing_ok=True)
+    replace_gazettes(index_dir, gazettes)
+
+
+# -- dictionaries -------------------------------------------------------------
+
+_QUOTED_RE = re.compile(rf"[“\"《]([{CJK}]{{2,8}})[”\"》]")
+_PLACE_RE = re.compile(rf"([{CJK}]{{2,6}}?(?:镇|乡|村|街道|社区|县|区|市))")
+
+
+def domain_words(g: Gazette) -> Counter:
+    """Words the parser knows as units: issuers, addressees, quoted terms, short table cells."""
+    words: Counter = Counter()
+    for doc in g.documents:
+        for name in doc.issuers:
+            words[fold(nfkc(name))] += 5
+        for part in re.split(r"[，,、；;]", doc.addressees or ""):
+            if 2 <= len(part) <= 12:
+                words[fold(part.strip())] += 2
+        for m in _QUOTED_RE.finditer(doc.body):
+            words[fold(m.group(1))] += 3
+        for t in doc.tables:
+            for row in t.rows:
+                for cell in row:
+                    words.update(fold(p) for p in _PLACE_RE.findall(cell))
+        for p in doc.personnel:
+            words[fold(p.name)] += 5
+    return words
+
+
+def update_domain_dictionary(index_dir: Path, gazettes: list[Gazette]) -> None:
+    """Merge these gazettes' domain words into index/userdict.txt (jieba's user dict format)."""
+    path = index_dir / "userdict.txt"
+    words: Counter = Counter()
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split()
+            if len(parts) >= 2:
+                words[parts[0]] = int(parts[1])
+    for g in gazettes:
+        for w, n in domain_words(g).items():
+            words[w] = max(words[w], 1000 + n)
+    _write_lines(path, [f"{w} {n}" for w, n in sorted(words.items()) if w and " " not in w])
+
+
+def write_query_dictionary(index_dir: Path, ix) -> None:
+    """index/query_dict.txt: the index's own vocabulary with frequencies, for fast query parsing."""
+    freq: Counter = Counter()
+    with ix.searcher() as s:
+        r = s.reader()
+        for field in ("title", "body", "tables"):
+            for term, info in r.iter_field(field):
+                word = term.decode("utf-8") if isinstance(term, bytes) else term
+                if word.strip():
+                    freq[word] += int(info.weight())
+    _write_lines(index_dir / "query_dict.txt", [f"{w} {max(n, 1)}" for w, n in sorted(freq.items()) if " " not in w])
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
+    from .model import atomic_write_text
+
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def stats(index_dir: Path) -> dict:
+    ix = open_index(index_dir)
+    gazettes: set[str] = set()
+    n_docs = n_tables = 0
+    with ix.searcher() as s:
+        for fields in s.all_stored_fields():
+            gazettes.add(fields["gazette"])
+            n_docs += 1
+            n_tables += fields["meta"].get("n_tables", 0)
+    size = sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file())
+    return {"gazettes": len(gazettes), "documents": n_docs, "tables": n_tables, "index_bytes": size}
+
+
+def dump_meta(fields: dict) -> str:
+    return json.dumps(fields["meta"], ensure_ascii=False)

@@ -1,0 +1,268 @@
+"""Stage 9: ranked search over the index, filters, facets, snippets with highlights.
+
+A 文号 lookup (--number, or a 文号 typed as the query) and listing by filters never load jieba."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .index import issuer_key, open_index
+from .normalize import normalize_doc_number, squash
+
+SNIPPET_CHARS = 100
+MARK_OPEN, MARK_CLOSE = "<em>", "</em>"
+TEXT_FIELDS = ("title", "body", "tables", "chars")
+FIELD_BOOSTS = {"title": 1.0, "body": 1.0, "tables": 1.0, "chars": 0.3}
+
+
+@dataclass
+class SearchRequest:
+    query: str | None = None
+    number: str | None = None
+    issuer: str | None = None
+    category: str | None = None
+    doc_type: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    gazette: str | None = None
+    limit: int | None = 10
+    facets: bool = False
+
+
+@dataclass
+class Hit:
+    doc_number: str | None
+    title: str
+    issuers: list[str]
+    date: str | None
+    category: str | None
+    doc_type: str | None
+    gazette: str
+    gazette_title: str | None
+    gazette_issue: str | None
+    page_start: int | None
+    page_end: int | None
+    page: int | None  # the printed page of the first match: the one to cite
+    score: float
+    snippet: str  # with <em>…</em> around matched words
+    snippet_text: str  # the same without markers
+    highlights: list[list[int]] = field(default_factory=list)  # [start, end) in snippet_text
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]] | None = None
+
+
+def _strip_brackets(text: str) -> str:
+    return re.sub(r"^[【\[［〔(（]|[】\]］〕)）]$", "", text.strip())
+
+
+def _filters(req: SearchRequest):
+    from whoosh.query import And, Term, TermRange
+
+    parts = []
+    if req.number:
+        parts.append(Term("number", normalize_doc_number(req.number) or squash(req.number)))
+    if req.issuer:
+        parts.append(Term("issuer", issuer_key(req.issuer)))
+    if req.category:
+        parts.append(Term("category", squash(_strip_brackets(req.category))))
+    if req.doc_type:
+        parts.append(Term("doc_type", req.doc_type.strip()))
+    if req.gazette:
+        parts.append(Term("gazette", req.gazette))
+    if req.date_from or req.date_to:
+        parts.append(TermRange("date", req.date_from or "0000", (req.date_to or "9999") + "~", True, True))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(parts)
+
+
+def _parse_query(ix, text: str):
+    """A 文号 as the query finds that document first, then the documents citing it; anything
+    else goes through the query parser (AND by default, OR, NOT, "phrases", field:term)."""
+    from whoosh.qparser import MultifieldParser
+    from whoosh.query import Or, Term
+
+    number = normalize_doc_number(text)
+    if number:
+        return Or([Term("number", number, boost=100.0), Term("citations", number)]), True
+    parser = MultifieldParser(list(TEXT_FIELDS), ix.schema, fieldboosts=FIELD_BOOSTS)
+    return parser.parse(text), False
+
+
+def _highlight_strings(q) -> list[str]:
+    """The strings to mark in a text: each term of the text fields, each phrase whole;
+    nothing under NOT."""
+    from whoosh.query import AndNot, Not, Phrase
+
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, Not):
+            return
+        if isinstance(node, AndNot):
+            walk(node.a)
+            return
+        if isinstance(node, Phrase):
+            if node.fieldname in TEXT_FIELDS:
+                found.append("".join(node.words))
+            return
+        if node.is_leaf():
+            text = getattr(node, "text", None)
+            if getattr(node, "fieldname", None) in TEXT_FIELDS and isinstance(text, str):
+                found.append(text)
+            return
+        for child in node.children():
+            walk(child)
+
+    walk(q)
+    return sorted({s for s in found if s}, key=len, reverse=True)
+
+
+def find_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
+    """Non-overlapping [start, end) of the needles in text, matched after normalization."""
+    from .tokenizer import fold
+
+    folded = fold(text)
+    taken: list[tuple[int, int]] = []
+    for needle in needles:
+        start = 0
+        while True:
+            i = folded.find(needle, start)
+            if i < 0:
+                break
+            span = (i, i + len(needle))
+            if not any(a < span[1] and span[0] < b for a, b in taken):
+                taken.append(span)
+            start = i + 1
+    return sorted(taken)
+
+
+def make_snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS):
+    """The window of text holding the most matches; returns (snippet_text, highlights, first)."""
+    if not spans:
+        piece = text[:width].replace("\n", " ")
+        return piece + ("…" if len(text) > width else ""), [], None
+    best, best_count = spans[0], 0
+    for s, _ in spans:
+        lo = max(0, s - width // 5)
+        count = sum(1 for a, b in spans if a >= lo and b <= lo + width)
+        if count > best_count:
+            best, best_count = (s, _), count
+    lo = max(0, best[0] - width // 5)
+    hi = min(len(text), lo + width)
+    prefix = "…" if lo > 0 else ""
+    body = text[lo:hi].replace("\n", " ")
+    suffix = "…" if hi < len(text) else ""
+    shift = len(prefix) - lo
+    marks = [[a + shift, b + shift] for a, b in spans if a >= lo and b <= hi]
+    return prefix + body + suffix, marks, best[0]
+
+
+def mark(text: str, highlights: list[list[int]], open_: str = MARK_OPEN, close: str = MARK_CLOSE) -> str:
+    out, last = [], 0
+    for a, b in highlights:
+        out.append(text[last:a] + open_ + text[a:b] + close)
+        last = b
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _page_at(meta: dict, offset: int | None) -> int | None:
+    page = meta.get("page_start")
+    if offset is None:
+        return page
+    for start, printed in meta.get("page_marks") or []:
+        if start > offset:
+            break
+        page = printed
+    return page
+
+
+def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
+    meta = fields["meta"]
+    body = fields.get("body", "")
+    spans = find_spans(body, needles) if needles else []
+    first_offset = None
+    if spans:
+        text, marks, first_offset = make_snippet(body, spans)
+    else:
+        source = next((fields.get(f, "") for f in ("tables", "title") if needles and find_spans(fields.get(f, ""), needles)), None)
+        if source is not None:
+            text, marks, _ = make_snippet(source, find_spans(source, needles))
+        else:
+            text, marks, _ = make_snippet(body, [])
+    issue = None
+    if meta.get("gazette_year") and meta.get("gazette_number"):
+        issue = f"{meta['gazette_year']}年第{meta['gazette_number']}期"
+    return Hit(
+        doc_number=fields.get("number") or None,
+        title=fields["title"],
+        issuers=meta.get("issuers", []),
+        date=fields.get("date") or None,
+        category=meta.get("category"),
+        doc_type=fields.get("doc_type") or None,
+        gazette=fields["gazette"],
+        gazette_title=meta.get("gazette_title"),
+        gazette_issue=issue,
+        page_start=meta.get("page_start"),
+        page_end=meta.get("page_end"),
+        page=_page_at(meta, first_offset),
+        score=round(float(score), 4),
+        snippet=mark(text, marks),
+        snippet_text=text,
+        highlights=marks,
+    )
+
+
+def search(index_dir: Path, req: SearchRequest) -> SearchResult:
+    from whoosh.query import Every
+
+    ix = open_index(index_dir)
+    flt = _filters(req)
+    needles: list[str] = []
+    with ix.searcher() as s:
+        if req.query and req.query.strip():
+            q, by_number = _parse_query(ix, req.query.strip())
+            if not by_number:
+                needles = _highlight_strings(q)
+            results = s.search(q, filter=flt, limit=req.limit, terms=False)
+            found = [(r.fields(), r.score or 0.0) for r in results]
+        else:  # filters only: newest first
+            results = s.search(flt or Every(), limit=None)
+            found = sorted(((r.fields(), 0.0) for r in results), key=lambda x: (x[0].get("date", ""), x[0]["key"]),
+                           reverse=True)[: req.limit]
+        hits = [_hit(fields, score, needles) for fields, score in found]
+        facets = _facets(s, results) if req.facets else None
+        total = len(results) if results.has_exact_length() else results.estimated_length()
+    return SearchResult(hits, total, facets)
+
+
+def _facets(searcher, results) -> dict[str, dict[str, int]]:
+    counts = {"issuer": Counter(), "category": Counter(), "doc_type": Counter(), "year": Counter()}
+    for docnum in results.docs():
+        f = searcher.stored_fields(docnum)
+        for name in f["meta"].get("issuers", []):
+            counts["issuer"][name] += 1
+        counts["category"][f["meta"].get("category") or "—"] += 1
+        counts["doc_type"][f.get("doc_type") or "—"] += 1
+        counts["year"][f.get("year") or "—"] += 1
+    return {k: dict(v.most_common()) for k, v in counts.items()}
+
+
+def find_document(index_dir: Path, number: str) -> list[dict]:
+    """Stored fields of the documents with this 文号 (any bracket style)."""
+    ix = open_index(index_dir)
+    key = normalize_doc_number(number) or squash(number)
+    with ix.searcher() as s:
+        return [dict(f) for f in s.documents(number=key)]

@@ -1,0 +1,376 @@
+"""gazette: the command line. Parses options, calls pipeline, formats output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+import unicodedata
+from pathlib import Path
+
+import click
+
+from pipeline.errors import GazetteError
+
+FORMATS = click.Choice(["table", "json", "csv"])
+
+
+class State:
+    def __init__(self, home: str | None, debug: bool):
+        from pipeline.home import Home
+
+        self.home = Home.resolve(home)
+        self.debug = debug
+
+
+class GazetteCli(click.Group):
+    """Maps the project's errors to one-line messages (exit 1); --debug shows tracebacks."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except GazetteError as exc:
+            if _debug(ctx):
+                raise
+            hint = f" (hint: {exc.hint})" if exc.hint else ""
+            raise click.ClickException(f"{exc}{hint}") from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if _debug(ctx):
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+            ) from None
+
+
+def _debug(ctx) -> bool:
+    return "--debug" in sys.argv or bool(getattr(ctx.obj, "debug", False))
+
+
+@click.group(cls=GazetteCli)
+@click.option("--home", type=click.Path(file_okay=False), envvar="GAZETTE_HOME",
+              help="Folder holding parsed/ and index/ (default: $GAZETTE_HOME, else the current folder).")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.version_option(package_name="gazette-miner")
+@click.pass_context
+def cli(ctx, home, debug):
+    """Search and mine Chinese government gazettes (政府公报)."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = State(home, debug)
+
+
+# -- output helpers --------------------------------------------------------------
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def aligned(header: list[str], rows: list[list[str]]) -> str:
+    """A table as aligned text (CJK characters count double)."""
+    cols = [header] + rows
+    widths = [max(_width(str(r[i])) for r in cols) for i in range(len(header))]
+    lines = ["  ".join(_pad(str(c), w) for c, w in zip(r, widths)).rstrip() for r in cols]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+# -- parse / ingest -------------------------------------------------------------------
+
+@cli.command()
+@click.argument("pdf", type=click.Path(dir_okay=False))
+def parse(pdf):
+    """Parse one gazette PDF and print its JSON (nothing is written)."""
+    from pipeline.parser import parse_pdf
+
+    click.echo(parse_pdf(Path(pdf)).to_json())
+
+
+class _BarProgress:
+    """A rich progress bar on stderr: files and pages, per-file status, time left."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+
+    def start(self, files, pages):
+        if self.quiet or not files:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("pages"), TimeRemainingColumn(), console=Console(stderr=True))
+        self.bar.start()
+        self.task = self.bar.add_task(f"parsing {files} file(s)", total=pages)
+        self.files_left = files
+
+    def file_started(self, path):
+        pass
+
+    def pages_done(self, path, n):
+        if self.bar:
+            self.bar.advance(self.task, n)
+
+    def file_done(self, r):
+        if self.bar and r.status in ("added", "replaced", "failed") and r.sha256:
+            self.bar.console.print(f"{r.status:9} {r.path}" + (f"  ({r.error})" if r.error else ""))
+        elif not self.quiet and r.status == "failed":
+            click.echo(f"failed    {r.path}  ({r.error})", err=True)
+
+    def stop(self):
+        if self.bar:
+            self.bar.stop()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: cores).")
+@click.option("--force", is_flag=True, help="Re-parse files already ingested.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Summary format.")
+@click.pass_obj
+def ingest(state, paths, jobs, force, quiet, fmt):
+    """Parse PDFs (files or folders, recursive), write parsed/ and index them."""
+    from pipeline.ingest import ingest as run_ingest
+    from pipeline.ingest import results_to_json
+
+    progress = _BarProgress(quiet or fmt == "json")
+    try:
+        results = run_ingest(list(paths), state.home, jobs=jobs, force=force, progress=progress)
+    finally:
+        progress.stop()
+    failed = [r for r in results if r.status == "failed"]
+    counts = {k: sum(1 for r in results if r.status == k) for k in ("added", "replaced", "skipped", "failed")}
+    if fmt == "json":
+        echo_json({"summary": counts, "files": results_to_json(results)})
+    elif not quiet:
+        rows = [[k, str(v)] for k, v in counts.items()]
+        click.echo(aligned(["status", "files"], rows))
+        for r in failed:
+            click.echo(f"failed: {r.path}: {r.error}")
+    for r in failed:
+        if quiet:
+            click.echo(f"gazette: {r.path}: {r.error}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def status(state, fmt):
+    """Every file the manifest has seen; files parsed by an older parser are marked stale."""
+    from pipeline import __version__
+    from pipeline.ingest import load_manifest
+
+    entries = sorted(load_manifest(state.home)["files"].values(), key=lambda e: e.get("path", ""))
+    for e in entries:
+        e["stale"] = e.get("status") == "ingested" and e.get("parser_version") != __version__
+    if fmt == "json":
+        echo_json(entries)
+        return
+    rows = [[e.get("path", ""), e.get("gazette_id") or "", e["status"] + (" (stale)" if e["stale"] else ""),
+             e.get("parser_version") or "", e.get("time", ""), e.get("error") or ""] for e in entries]
+    click.echo(aligned(["file", "gazette", "status", "parser", "time", "error"], rows))
+
+
+@cli.command()
+@click.option("--stale", is_flag=True, help="Re-parse only files ingested with an older parser version.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None)
+@click.pass_obj
+def reindex(state, stale, jobs):
+    """Rebuild index/ from parsed/ (no PDF is read), or re-parse stale files with --stale."""
+    from pipeline.ingest import reindex as run_reindex
+
+    done, missing = run_reindex(state.home, stale_only=stale, jobs=jobs)
+    click.echo(f"{'re-parsed' if stale else 'indexed'} {len(done)} gazette file(s)")
+    for p in missing:
+        click.echo(f"missing: {p} (the PDF is gone; remove the issue or restore the file)", err=True)
+    if missing or any(getattr(r, "status", "") == "failed" for r in done):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("gazette_id")
+@click.pass_obj
+def remove(state, gazette_id):
+    """Delete one gazette issue from the index, parsed/ and the manifest."""
+    from pipeline.errors import NotFoundError
+    from pipeline.ingest import remove as run_remove
+
+    if not run_remove(state.home, gazette_id):
+        raise NotFoundError(f"no gazette {gazette_id!r}", hint="`gazette stats --format json` lists the ids")
+    click.echo(f"removed {gazette_id}")
+
+
+# -- search / show / tables / stats -------------------------------------------------------
+
+def _date(ctx, param, value):
+    import re
+
+    if value and not re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        raise click.BadParameter("use YYYY-MM-DD")
+    return value
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--number", help="文号, any bracket style or spacing.")
+@click.option("--issuer", help="A signing body (exact; joint documents match each issuer).")
+@click.option("--category", help="TOC section, e.g. 区政府文件.")
+@click.option("--type", "doc_type", help="文种, e.g. 通知.")
+@click.option("--from", "date_from", callback=_date, help="Earliest document date, YYYY-MM-DD.")
+@click.option("--to", "date_to", callback=_date, help="Latest document date, YYYY-MM-DD.")
+@click.option("--gazette", help="Only this gazette issue (id).")
+@click.option("--limit", type=click.IntRange(1, 10000), default=10, show_default=True)
+@click.option("--facets", is_flag=True, help="Add counts by issuer, category, 文种 and year.")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_obj
+def search(state, query, number, issuer, category, doc_type, date_from, date_to, gazette, limit, facets, fmt):
+    """Ranked full-text search; with only filters, lists matching documents, newest first."""
+    from pipeline.search import SearchRequest
+    from pipeline.search import search as run_search
+
+    req = SearchRequest(query, number, issuer, category, doc_type, date_from, date_to, gazette, limit, facets)
+    result = run_search(state.home.index, req)
+    hits = [h.to_dict() for h in result.hits]
+    if fmt == "json":
+        echo_json({"hits": hits, "total": result.total, "facets": result.facets} if facets else hits)
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        cols = ["doc_number", "title", "issuers", "date", "category", "doc_type", "gazette", "page", "page_start",
+                "page_end", "score", "snippet"]
+        w = csv.writer(buf)
+        w.writerow(cols)
+        for h in hits:
+            w.writerow(["、".join(h[c]) if c == "issuers" else h[c] for c in cols])
+        click.echo(buf.getvalue(), nl=False)
+        return
+    if not hits:
+        click.echo("no documents found")
+    colour = sys.stdout.isatty()
+    for i, h in enumerate(hits, 1):
+        from pipeline.search import mark
+
+        snippet = mark(h["snippet_text"], h["highlights"], "\x1b[1;31m", "\x1b[0m") if colour else h["snippet"]
+        click.echo(f"{i}. {h['doc_number'] or '(无文号)'}  {h['title']}")
+        click.echo(f"   {'、'.join(h['issuers'])} · {h['date'] or '—'} · {h['gazette_title'] or ''}"
+                   f"{h['gazette_issue'] or ''} 第{h['page']}页 · score {h['score']}")
+        click.echo(f"   {snippet}")
+    if facets and result.facets:
+        for name, counts in result.facets.items():
+            click.echo(f"\n{name}:")
+            click.echo(aligned([name, "documents"], [[k, str(v)] for k, v in counts.items()]))
+
+
+def _load_document(state, number):
+    from pipeline.errors import NotFoundError
+    from pipeline.model import Gazette
+    from pipeline.search import find_document
+
+    found = find_document(state.home.index, number)
+    if not found:
+        raise NotFoundError(f"no document numbered {number!r} in the index")
+    docs = []
+    for f in found:
+        gid, pos = f["key"].rsplit("#", 1)
+        g = Gazette.load(state.home.parsed_file(gid))
+        docs.append((g, g.documents[int(pos)]))
+    return docs
+
+
+@cli.command()
+@click.argument("doc_number")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def show(state, doc_number, fmt):
+    """One document by 文号: its fields, text as parsed and tables."""
+    docs = _load_document(state, doc_number)
+    if fmt == "json":
+        echo_json([dict(d.to_dict(), gazette=g.gazette.id) for g, d in docs] if len(docs) > 1
+                  else dict(docs[0][1].to_dict(), gazette=docs[0][0].gazette.id))
+        return
+    for g, d in docs:
+        fields = [("文号", d.doc_number), ("标题", d.title), ("文种", d.doc_type), ("发文机关", "、".join(d.issuers)),
+                  ("成文日期", d.date), ("类别", d.category), ("主送", d.addressees), ("公开", d.disclosure),
+                  ("附件", "；".join(d.attachments)), ("公报", f"{g.gazette.title} {g.gazette.year}年第{g.gazette.number}期"),
+                  ("页码", f"{d.page_start}-{d.page_end}")]
+        for k, v in fields:
+            if v:
+                click.echo(f"{k}：{v}")
+        click.echo("")
+        click.echo(d.body)
+        for t in d.tables:
+            click.echo(f"\n{t.attachment or ''} {t.caption or ''} (第{t.page_start}页)".rstrip())
+            click.echo(aligned(t.header, t.rows))
+
+
+@cli.command()
+@click.argument("doc_number", required=False)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx"]), default="csv")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (required for xlsx).")
+@click.pass_obj
+def tables(state, doc_number, fmt, output):
+    """Export tables (of one document, or all), each row with its 文号 and the table's caption."""
+    from pipeline import export
+    from pipeline.errors import NotFoundError
+    from pipeline.model import atomic_write_text
+    from pipeline.normalize import normalize_doc_number
+
+    number = None
+    if doc_number:
+        number = normalize_doc_number(doc_number)
+        if not number:
+            raise click.BadParameter(f"{doc_number!r} is not a 文号", param_hint="DOC_NUMBER")
+        _load_document(state, number)  # not found -> exit 1
+    found = export.collect_tables(state.home.parsed, number)
+    if doc_number and not found:
+        raise NotFoundError(f"document {number} has no tables")
+    if fmt == "xlsx":
+        if not output:
+            raise click.UsageError("--format xlsx needs -o FILE.xlsx")
+        export.write_xlsx(found, Path(output))
+        click.echo(f"wrote {len(found)} table(s) to {output}", err=True)
+        return
+    text = export.to_csv(found) if fmt == "csv" else export.to_json(found) + "\n"
+    if output:
+        atomic_write_text(Path(output), text)
+        click.echo(f"wrote {len(found)} table(s) to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def stats(state, fmt):
+    """Gazettes, documents and tables in the index, and its size."""
+    from pipeline.index import stats as index_stats
+
+    s = index_stats(state.home.index)
+    if fmt == "json":
+        echo_json(s)
+    else:
+        click.echo(aligned(["gazettes", "documents", "tables", "index size"],
+                           [[str(s["gazettes"]), str(s["documents"]), str(s["tables"]), f"{s['index_bytes'] / 1024:.0f} KiB"]]))
+
+
+def main():
+    cli(prog_name="gazette")
+
+
+if __name__ == "__main__":
+    main()
