@@ -81,7 +81,7 @@ def _filters(req: SearchRequest):
     if req.gazette:
         parts.append(Term("gazette", req.gazette))
     if req.date_from or req.date_to:
-        parts.append(TermRange("date", req.date_from or "0000", (req.date_to or "9999") + "~", True, True))
+        parts.append(TermRange("date", req.date_from or "0000-00-00", req.date_to or "9999-99-99", False, False))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else And(parts)
@@ -244,7 +244,7 @@ def search(index_dir: Path, req: SearchRequest) -> SearchResult:
                            reverse=True)[: req.limit]
         hits = [_hit(fields, score, needles) for fields, score in found]
         facets = _facets(s, results) if req.facets else None
-        total = len(results) if results.has_exact_length() else results.estimated_length()
+        total = len(results)
     return SearchResult(hits, total, facets)
 
 
