@@ -8,7 +8,7 @@ import re
 from .layout import Layout, paragraphs
 from .model import DocNumberParts, Document, PersonnelRecord
 from .normalize import CJK, find_doc_numbers, is_date_line, join_wrapped, nfkc, parse_date, parse_doc_number, squash
-from .pages import Line, RawTable
+from .pages import Line
 from .segment import Span, doc_type_of
 from .tables import build_tables, is_attachment_label
 
@@ -116,7 +116,6 @@ def personnel_records(body: str) -> list[PersonnelRecord]:
 def build_document(span: Span, items: list, layout: Layout, category: str | None) -> Document:
     body_items = items[span.body_start: span.end]
     lines = [x for x in body_items if isinstance(x, Line)]
-    raw_tables = [x for x in body_items if isinstance(x, RawTable)]
 
     addressees = None
     main_start = 0

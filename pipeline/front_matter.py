@@ -22,7 +22,7 @@ from .pages import Line
 
 _NUM = rf"(?:\d+|[{CN_NUM}]+)"
 _ISSUE_RE = re.compile(rf"(?P<y>(?:19|20)\d\d)\s*年?\s*[（(]?\s*第\s*(?P<n>{_NUM})\s*期")
-_ISSUE_ALT_RE = re.compile(rf"(?P<y>(?:19|20)\d\d)\s*[-－.·/]\s*(?P<n>\d{{1,2}})\b")
+_ISSUE_ALT_RE = re.compile(r"(?P<y>(?:19|20)\d\d)\s*[-－.·/]\s*(?P<n>\d{1,2})\b")
 _TOTAL_RE = re.compile(rf"总\s*第\s*(?P<t>{_NUM})\s*期")
 _PUBLISHED_RE = re.compile(r"(出刊|出版|印发|发行|编印|印刷)")
 _PUBLISHER_RE = re.compile(rf"(?P<p>[{CJK}（）()]{{4,40}}?)\s*(?:主管|主办|编印|编辑出版|编辑)")

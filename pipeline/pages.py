@@ -90,10 +90,11 @@ def open_pdf(path: Path):
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise EncryptedPdfError("password-protected PDF", path=str(path)) from exc
     except Exception as exc:  # pdfminer raises many types for damaged files
-        kind = type(exc).__name__
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc.__cause__ or exc
+        kind = type(inner).__name__
         if "Password" in kind or "Encrypt" in kind:
             raise EncryptedPdfError("password-protected PDF", path=str(path)) from exc
-        raise CorruptPdfError(f"corrupt or truncated PDF ({kind}: {exc})", path=str(path)) from exc
+        raise CorruptPdfError(f"corrupt or truncated PDF ({kind}: {inner})", path=str(path)) from exc
     return pdf
 
 

@@ -1,0 +1,131 @@
+"""Batch ingest: bad files reported and skipped, re-runs change nothing, re-publications replace."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
+from conftest import SAMPLE_PDF
+from search_cli import cli
+from support.variants import variant_c
+
+
+def make_bad_files(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "empty.pdf").write_bytes(b"")
+    (folder / "notes.PDF").write_text("这不是PDF文件", encoding="utf-8")
+    (folder / "truncated.pdf").write_bytes(SAMPLE_PDF.read_bytes()[:40000])
+    c = canvas.Canvas(str(folder / "locked.pdf"), pagesize=A4, encrypt="secret")
+    c.drawString(72, 700, "secret")
+    c.save()
+    from PIL import Image
+
+    img = Image.new("L", (400, 500), 255)
+    c = canvas.Canvas(str(folder / "scanned.pdf"), pagesize=A4)
+    c.drawImage(ImageReader(img), 50, 50, 400, 500)
+    c.save()
+    c = canvas.Canvas(str(folder / "no-documents.pdf"), pagesize=A4)
+    c.setFont("Helvetica", 12)
+    c.drawString(72, 700, "Just a letter, no official documents here.")
+    c.save()
+
+
+REASONS = {
+    "empty.pdf": "empty file",
+    "notes.PDF": "not a PDF",
+    "truncated.pdf": "corrupt or truncated",
+    "locked.pdf": "password-protected",
+    "scanned.pdf": "needs OCR",
+    "no-documents.pdf": "no official documents",
+}
+
+
+def invoke(home, *args):
+    return CliRunner().invoke(cli, ["--home", str(home), *args])
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    root = tmp_path_factory.mktemp("batch")
+    inbox = root / "inbox"
+    make_bad_files(inbox / "bad")
+    shutil.copy(SAMPLE_PDF, inbox / "sample.pdf")
+    home = root / "home"
+    first = invoke(home, "ingest", "--format", "json", str(inbox))
+    return root, inbox, home, first
+
+
+def test_bad_files_named_with_reason_and_exit_1(batch):
+    _, _, _, first = batch
+    assert first.exit_code == 1
+    out = json.loads(first.output)
+    by_name = {f["path"].rsplit("/", 1)[-1]: f for f in out["files"]}
+    assert by_name["sample.pdf"]["status"] == "added" and by_name["sample.pdf"]["documents"] == 18
+    for name, reason in REASONS.items():
+        assert by_name[name]["status"] == "failed", name
+        assert reason in by_name[name]["error"], (name, by_name[name]["error"])
+    assert out["summary"] == {"added": 1, "replaced": 0, "skipped": 0, "failed": 6}
+
+
+def test_rerun_adds_nothing_and_answers_the_same(batch):
+    _, inbox, home, _ = batch
+    before = invoke(home, "search", "源头单位", "--format", "json").output
+    again = invoke(home, "ingest", "--format", "json", str(inbox))
+    assert again.exit_code == 1
+    assert json.loads(again.output)["summary"] == {"added": 0, "replaced": 0, "skipped": 1, "failed": 6}
+    assert invoke(home, "search", "源头单位", "--format", "json").output == before
+    assert json.loads(invoke(home, "stats", "--format", "json").output)["documents"] == 18
+
+
+def test_one_line_errors_without_traceback(batch):
+    _, inbox, home, _ = batch
+    r = invoke(home, "ingest", "--quiet", str(inbox / "bad" / "notes.PDF"))
+    assert r.exit_code == 1
+    assert "notes.PDF" in r.output and "Traceback" not in r.output
+    r = invoke(home, "parse", str(inbox / "bad" / "locked.pdf"))
+    assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1 and "password" in r.output
+
+
+def test_status_lists_every_file(batch):
+    _, _, home, _ = batch
+    entries = json.loads(invoke(home, "status", "--format", "json").output)
+    assert len(entries) >= 5  # files that hashed; failures included
+    assert any(e["status"] == "ingested" and not e["stale"] for e in entries)
+
+
+def test_republication_replaces_in_one_step(tmp_path):
+    home = tmp_path / "home"
+    first, second = tmp_path / "v1.pdf", tmp_path / "v2.pdf"
+    variant_c(str(first))
+    assert invoke(home, "ingest", "-q", "--jobs", "1", str(first)).exit_code == 0
+    # the same issue, re-published: different bytes, same gazette id
+    second.write_bytes(first.read_bytes() + b"\n%corrected\n")
+    out = json.loads(invoke(home, "ingest", "--format", "json", "--jobs", "1", str(second)).output)
+    assert out["summary"]["replaced"] == 1
+    stats = json.loads(invoke(home, "stats", "--format", "json").output)
+    assert (stats["gazettes"], stats["documents"]) == (1, 3)
+    assert len(list((home / "parsed").glob("*.json"))) == 1
+
+
+def test_reindex_and_remove(tmp_path):
+    home = tmp_path / "home"
+    pdf = tmp_path / "c.pdf"
+    variant_c(str(pdf))
+    assert invoke(home, "ingest", "-q", str(pdf)).exit_code == 0
+    before = invoke(home, "search", "火灾防控", "--format", "json").output
+    shutil.rmtree(home / "index")
+    assert invoke(home, "reindex").exit_code == 0
+    assert invoke(home, "search", "火灾防控", "--format", "json").output == before
+    gid = json.loads(before)[0]["gazette"]
+    assert invoke(home, "remove", gid).exit_code == 0
+    assert json.loads(invoke(home, "stats", "--format", "json").output)["documents"] == 0
+    assert invoke(home, "remove", gid).exit_code == 1
+
+
+def test_search_without_index_is_a_clear_error(tmp_path):
+    r = invoke(tmp_path, "search", "垃圾")
+    assert r.exit_code == 1 and "no index" in r.output and "gazette ingest" in r.output
