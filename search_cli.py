@@ -36,7 +36,8 @@ class GazetteCli(click.Group):
                 raise
             hint = f" (hint: {exc.hint})" if exc.hint else ""
             raise click.ClickException(f"{exc}{hint}") from None
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt,
+                BrokenPipeError):
             raise
         except Exception as exc:
             if _debug(ctx):

@@ -129,3 +129,58 @@ def test_reindex_and_remove(tmp_path):
 def test_search_without_index_is_a_clear_error(tmp_path):
     r = invoke(tmp_path, "search", "垃圾")
     assert r.exit_code == 1 and "no index" in r.output and "gazette ingest" in r.output
+
+
+def test_killed_ingest_leaves_a_consistent_home_and_the_next_run_finishes(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from support.variants import variant_a, variant_b
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    variant_a(str(inbox / "a.pdf"))
+    variant_b(str(inbox / "b.pdf"))
+    variant_c(str(inbox / "c.pdf"))
+    shutil.copy(SAMPLE_PDF, inbox / "sample.pdf")
+    home = tmp_path / "home"
+    cmd = [sys.executable, "-m", "search_cli", "--home", str(home), "ingest", "-q", "--jobs", "1", str(inbox)]
+    proc = subprocess.Popen(cmd, cwd=os.path.dirname(os.path.dirname(__file__)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list((home / "parsed").glob("*.json")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)  # mid-batch: the sample (123 pages) is still being parsed
+    proc.wait()
+    for f in (home / "parsed").glob("*.json"):
+        json.loads(f.read_text(encoding="utf-8"))  # no half-written JSON
+    assert not list((home / "parsed").glob(".*.tmp"))
+    again = invoke(home, "ingest", "--format", "json", "--jobs", "1", str(inbox))
+    assert again.exit_code == 0, again.output
+    stats = json.loads(invoke(home, "stats", "--format", "json").output)
+    assert (stats["gazettes"], stats["documents"]) == (4, 3 + 3 + 3 + 18)  # nothing twice, nothing lost
+    manifest = json.loads((home / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(e["status"] for e in manifest["files"].values()) == ["ingested"] * 4
+
+
+def test_second_writer_waits_then_fails_clearly(tmp_path):
+    from pipeline import index as gindex
+    from pipeline.errors import IndexLockedError
+    from pipeline.home import Home
+    from pipeline.ingest import ingest
+
+    home = Home.resolve(tmp_path / "home")
+    pdf = tmp_path / "c.pdf"
+    variant_c(str(pdf))
+    ix = gindex.open_index(home.index, create=True)
+    held = ix.writer()  # another ingest is writing
+    try:
+        with pytest.raises(IndexLockedError, match="locked"):
+            ingest([pdf], home, jobs=1, lock_timeout=0.5)
+    finally:
+        held.cancel()
+    assert ingest([pdf], home, jobs=1)[0].status == "added"  # the next run finishes the job
+    assert json.loads(invoke(home.root, "stats", "--format", "json").output)["documents"] == 3
