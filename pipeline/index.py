@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections import Counter
@@ -11,6 +10,7 @@ from pathlib import Path
 from whoosh import index as windex
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
+from whoosh.writing import CLEAR
 
 from .errors import IndexLockedError, IndexMissingError
 from .model import Document, Gazette
@@ -129,7 +129,7 @@ def rebuild(index_dir: Path, gazettes: list[Gazette]) -> None:
     ix = open_index(index_dir, create=True)
     w = writer(ix)
     try:
-        w.commit(mergetype=__import__("whoosh.writing", fromlist=["CLEAR"]).CLEAR)
+        w.commit(mergetype=CLEAR)
     except BaseException:
         w.cancel()
         raise
@@ -209,7 +209,3 @@ def stats(index_dir: Path) -> dict:
             n_tables += fields["meta"].get("n_tables", 0)
     size = sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file())
     return {"gazettes": len(gazettes), "documents": n_docs, "tables": n_tables, "index_bytes": size}
-
-
-def dump_meta(fields: dict) -> str:
-    return json.dumps(fields["meta"], ensure_ascii=False)
