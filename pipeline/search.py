@@ -14,7 +14,8 @@ from .normalize import normalize_doc_number, squash
 
 SNIPPET_CHARS = 100
 MARK_OPEN, MARK_CLOSE = "<em>", "</em>"
-TEXT_FIELDS = ("title", "body", "tables", "chars")
+WORD_FIELDS = ("title", "body", "tables")
+TEXT_FIELDS = WORD_FIELDS + ("chars",)
 FIELD_BOOSTS = {"title": 1.0, "body": 1.0, "tables": 1.0, "chars": 0.3}
 
 
@@ -58,7 +59,7 @@ class Hit:
 @dataclass
 class SearchResult:
     hits: list[Hit]
-    total: int
+    total: int  # all matches with --facets, else the hits returned
     facets: dict[str, dict[str, int]] | None = None
 
 
@@ -87,7 +88,7 @@ def _filters(req: SearchRequest):
     return parts[0] if len(parts) == 1 else And(parts)
 
 
-def _parse_query(ix, text: str):
+def _parse_query(ix, text: str, fields=WORD_FIELDS):
     """A 文号 as the query finds that document first, then the documents citing it; anything
     else goes through the query parser (AND by default, OR, NOT, "phrases", field:term)."""
     from whoosh.qparser import MultifieldParser
@@ -96,7 +97,7 @@ def _parse_query(ix, text: str):
     number = normalize_doc_number(text)
     if number:
         return Or([Term("number", number, boost=100.0), Term("citations", number)]), True
-    parser = MultifieldParser(list(TEXT_FIELDS), ix.schema, fieldboosts=FIELD_BOOSTS)
+    parser = MultifieldParser(list(fields), ix.schema, fieldboosts=FIELD_BOOSTS)
     return parser.parse(text), False
 
 
@@ -130,22 +131,23 @@ def _highlight_strings(q) -> list[str]:
 
 
 def find_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
-    """Non-overlapping [start, end) of the needles in text, matched after normalization."""
+    """Non-overlapping [start, end) of the needles in text, matched after normalization;
+    where two overlap, the earlier (then the longer) wins."""
     from .tokenizer import fold
 
     folded = fold(text)
-    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, int]] = []
     for needle in needles:
-        start = 0
-        while True:
-            i = folded.find(needle, start)
-            if i < 0:
-                break
-            span = (i, i + len(needle))
-            if not any(a < span[1] and span[0] < b for a, b in taken):
-                taken.append(span)
-            start = i + 1
-    return sorted(taken)
+        start = folded.find(needle)
+        while start >= 0:
+            found.append((start, start + len(needle)))
+            start = folded.find(needle, start + 1)
+    found.sort(key=lambda s: (s[0], -s[1]))
+    spans: list[tuple[int, int]] = []
+    for a, b in found:
+        if not spans or a >= spans[-1][1]:
+            spans.append((a, b))
+    return spans
 
 
 def make_snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS):
@@ -153,20 +155,23 @@ def make_snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_C
     if not spans:
         piece = text[:width].replace("\n", " ")
         return piece + ("…" if len(text) > width else ""), [], None
-    best, best_count = spans[0], 0
-    for s, _ in spans:
-        lo = max(0, s - width // 5)
-        count = sum(1 for a, b in spans if a >= lo and b <= lo + width)
-        if count > best_count:
-            best, best_count = (s, _), count
-    lo = max(0, best[0] - width // 5)
+    lead = width // 5
+    best_i, best_count, j = 0, 0, 0
+    for i, (a, _) in enumerate(spans):  # windows start a little before each match
+        lo = max(0, a - lead)
+        j = max(j, i)
+        while j < len(spans) and spans[j][1] <= lo + width:
+            j += 1
+        if j - i > best_count:
+            best_i, best_count = i, j - i
+    lo = max(0, spans[best_i][0] - lead)
     hi = min(len(text), lo + width)
     prefix = "…" if lo > 0 else ""
     body = text[lo:hi].replace("\n", " ")
     suffix = "…" if hi < len(text) else ""
     shift = len(prefix) - lo
     marks = [[a + shift, b + shift] for a, b in spans if a >= lo and b <= hi]
-    return prefix + body + suffix, marks, best[0]
+    return prefix + body + suffix, marks, spans[best_i][0]
 
 
 def mark(text: str, highlights: list[list[int]], open_: str = MARK_OPEN, close: str = MARK_CLOSE) -> str:
@@ -234,9 +239,14 @@ def search(index_dir: Path, req: SearchRequest) -> SearchResult:
     with ix.searcher() as s:
         if req.query and req.query.strip():
             q, by_number = _parse_query(ix, req.query.strip())
+            results = s.search(q, filter=flt, limit=req.limit, terms=False)
+            if not by_number and results.is_empty():
+                # no word matched: fall back to substrings (one character a token), which finds
+                # words jieba cut differently in the text, at the cost of a slower phrase match
+                q, _ = _parse_query(ix, req.query.strip(), TEXT_FIELDS)
+                results = s.search(q, filter=flt, limit=req.limit, terms=False)
             if not by_number:
                 needles = _highlight_strings(q)
-            results = s.search(q, filter=flt, limit=req.limit, terms=False)
             found = [(r.fields(), r.score or 0.0) for r in results]
         else:  # filters only: newest first
             results = s.search(flt or Every(), limit=None)
@@ -244,7 +254,7 @@ def search(index_dir: Path, req: SearchRequest) -> SearchResult:
                            reverse=True)[: req.limit]
         hits = [_hit(fields, score, needles) for fields, score in found]
         facets = _facets(s, results) if req.facets else None
-        total = len(results)
+        total = len(results) if req.facets else len(hits)  # counting every match costs a second pass
     return SearchResult(hits, total, facets)
 
 

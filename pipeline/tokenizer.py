@@ -46,9 +46,20 @@ def _fold_char(ch: str) -> str:
     return out.lower()
 
 
+class _FoldTable(dict):
+    """str.translate table filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = out = _fold_char(chr(code))
+        return out
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Normalize for matching, keeping the length (offsets stay valid)."""
-    return "".join(_fold_char(ch) for ch in text)
+    return text.translate(_FOLD_TABLE)
 
 
 def get_jieba(dictionary: str | None = None, user_dict: str | None = None):
