@@ -91,11 +91,14 @@ def echo_json(data) -> None:
 
 @cli.command()
 @click.argument("pdf", type=click.Path(dir_okay=False))
-def parse(pdf):
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: cores).")
+def parse(pdf, jobs):
     """Parse one gazette PDF and print its JSON (nothing is written)."""
+    import os
+
     from pipeline.parser import parse_pdf
 
-    click.echo(parse_pdf(Path(pdf)).to_json())
+    click.echo(parse_pdf(Path(pdf), jobs=jobs or os.cpu_count() or 1).to_json())
 
 
 class _BarProgress:
@@ -150,6 +153,11 @@ def ingest(state, paths, jobs, force, quiet, fmt):
     progress = _BarProgress(quiet or fmt == "json")
     try:
         results = run_ingest(list(paths), state.home, jobs=jobs, force=force, progress=progress)
+    except KeyboardInterrupt:
+        progress.stop()
+        click.echo("gazette: interrupted; what finished is kept, run the same ingest again to do the rest",
+                   err=True)
+        sys.exit(130)
     finally:
         progress.stop()
     failed = [r for r in results if r.status == "failed"]

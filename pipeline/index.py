@@ -207,5 +207,5 @@ def stats(index_dir: Path) -> dict:
             gazettes.add(fields["gazette"])
             n_docs += 1
             n_tables += fields["meta"].get("n_tables", 0)
-    size = sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file())
+    size = sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file() and not f.name.startswith("."))
     return {"gazettes": len(gazettes), "documents": n_docs, "tables": n_tables, "index_bytes": size}

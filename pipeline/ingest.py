@@ -18,11 +18,10 @@ from . import index as gindex
 from .errors import GazetteError, InputError
 from .home import Home
 from .model import Gazette, atomic_write_text
-from .pages import page_count, read_pages
+from .pages import ignore_sigint, page_chunks, page_count, read_pages
 from .parser import file_sha256, parse_pages
 
 log = logging.getLogger(__name__)
-CHUNK_PAGES = 16
 
 
 @dataclass
@@ -84,11 +83,6 @@ def collect_pdfs(paths: list[str | Path]) -> list[Path]:
                 seen.add(key)
                 out.append(f)
     return out
-
-
-def _chunks(n_pages: int, jobs: int) -> list[list[int]]:
-    size = max(4, min(CHUNK_PAGES, -(-n_pages // max(1, jobs * 2))))
-    return [list(range(a, min(a + size, n_pages + 1))) for a in range(1, n_pages + 1, size)]
 
 
 # -- ingest ---------------------------------------------------------------------------
@@ -162,11 +156,11 @@ def _parse_all(todo, jobs, progress):
                 log.debug("parse failed", exc_info=True)
                 yield path, sha, n, exc
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_sigint) as pool:
         pending = {}
         state = {}
         for path, sha, n in todo:
-            chunks = _chunks(n, jobs)
+            chunks = page_chunks(n, jobs)
             state[path] = {"sha": sha, "n": n, "left": len(chunks), "pages": [], "error": None}
             for chunk in chunks:
                 pending[pool.submit(read_pages, path, chunk)] = (path, len(chunk))

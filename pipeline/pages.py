@@ -119,6 +119,35 @@ def read_pages(path: Path, numbers: list[int] | None = None) -> list[Page]:
         return out
 
 
+CHUNK_PAGES = 16
+
+
+def page_chunks(n_pages: int, jobs: int) -> list[list[int]]:
+    """1-based page numbers in chunks small enough to keep every worker busy."""
+    size = max(4, min(CHUNK_PAGES, -(-n_pages // max(1, jobs * 2))))
+    return [list(range(a, min(a + size, n_pages + 1))) for a in range(1, n_pages + 1, size)]
+
+
+def ignore_sigint() -> None:
+    """Worker processes leave Ctrl-C to the parent, which reports it once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def read_pages_parallel(path: Path, jobs: int) -> list[Page]:
+    """read_pages over worker processes, one chunk of pages each; pages come back in order."""
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    path = Path(path)
+    n = page_count(path)
+    if jobs <= 1 or n <= CHUNK_PAGES // 2:
+        return read_pages(path)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_sigint) as pool:
+        return [p for chunk in pool.map(partial(read_pages, path), page_chunks(n, jobs)) for p in chunk]
+
+
 def read_page(page, number: int) -> Page:
     chars = clean_chars(page.chars)
     tables = find_ruled_tables(page, chars, number)

@@ -14,7 +14,7 @@ from .front_matter import parse_toc, read_cover
 from .layout import Layout, analyse
 from .model import Gazette, GazetteInfo, Source
 from .normalize import normalize_doc_number, squash
-from .pages import Line, Page, read_pages
+from .pages import Line, Page, read_pages, read_pages_parallel
 from .segment import find_spans
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,8 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None) -> Gaz
     return Gazette(source=source, gazette=info, documents=documents)
 
 
-def parse_pdf(path: str | Path) -> Gazette:
+def parse_pdf(path: str | Path, jobs: int = 1) -> Gazette:
+    """Parse one gazette PDF; jobs > 1 reads its pages in that many worker processes."""
     path = Path(path)
-    return parse_pages(read_pages(path), path)
+    pages = read_pages_parallel(path, jobs) if jobs > 1 else read_pages(path)
+    return parse_pages(pages, path)

@@ -62,8 +62,9 @@ def fold(text: str) -> str:
     return text.translate(_FOLD_TABLE)
 
 
-def get_jieba(dictionary: str | None = None, user_dict: str | None = None):
-    """A jieba tokenizer: the full default one (dictionary None) or one built on a small word list."""
+def get_jieba(dictionary: str | None = None, user_dict: str | None = None, cache_dir: str | None = None):
+    """A jieba tokenizer: the full default one (dictionary None) or one built on a small word list.
+    Its prefix dictionary is cached (marshal) in cache_dir, next to the index, not in /tmp."""
     key = f"{dictionary}|{user_dict}"
     with _lock:
         tk = _tokenizers.get(key)
@@ -72,6 +73,9 @@ def get_jieba(dictionary: str | None = None, user_dict: str | None = None):
 
             jieba.setLogLevel(logging.WARNING)
             tk = jieba.Tokenizer(dictionary) if dictionary else jieba.Tokenizer()
+            if cache_dir:
+                name = "query_dict" if dictionary else "jieba"
+                tk.cache_file = str(Path(cache_dir) / f".{name}.cache")
             tk.initialize()
             if user_dict and Path(user_dict).exists():
                 tk.load_userdict(user_dict)
@@ -103,9 +107,9 @@ class JiebaTokenizer(Tokenizer):
         text = fold(value)
         query_time = mode == "query"
         if query_time and self._query_dict():
-            tk = get_jieba(self._query_dict())
+            tk = get_jieba(self._query_dict(), cache_dir=self.index_dir)
         else:
-            tk = get_jieba(None, self._user_dict())
+            tk = get_jieba(None, self._user_dict(), cache_dir=self.index_dir)
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         for word, start, end in tk.tokenize(text, HMM=not query_time):
