@@ -84,28 +84,33 @@ def _running_matter(pages: list[Page], body_size: float):
     for p in pages:
         keys = {(_mask(p.lines[i].text), _band(p, p.lines[i])) for i in _edge_indexes(p)}
         counts.update(keys)
-    need = max(2, int(0.3 * n_pages + 0.5)) if n_pages > 2 else 2
+    need = max(2, min(3, n_pages - 1), int(0.3 * n_pages + 0.5))
     repeated = {k for k, c in counts.items() if c >= need}
 
     furniture: set[tuple[int, int]] = set()
     numbers: dict[int, int] = {}
     for p in pages:
-        for i in _edge_indexes(p):
-            ln = p.lines[i]
-            if not _in_margin(p, ln):
-                continue
-            num = page_number_of(ln.text)
-            key = (_mask(ln.text), _band(p, ln))
-            if num is not None and ln.size <= body_size * 1.3:
+        n = len(p.lines)
+        # from each edge inwards, while the lines are running matter
+        for order in (range(min(EDGE_LINES, n)), range(n - 1, max(n - EDGE_LINES, 0) - 1, -1)):
+            for i in order:
+                ln = p.lines[i]
+                if (p.number, i) in furniture:
+                    continue
+                if not _in_margin(p, ln):
+                    break
+                num = page_number_of(ln.text)
+                if num is not None and ln.size <= body_size * 1.3:
+                    numbers.setdefault(p.number, num)
+                elif (_mask(ln.text), _band(p, ln)) in repeated and ln.size <= body_size * 1.05:
+                    for rx in _EMBEDDED_PAGE_RES:
+                        m = rx.search(nfkc(ln.text))
+                        if m:
+                            numbers.setdefault(p.number, int(m.group(1)))
+                            break
+                else:
+                    break
                 furniture.add((p.number, i))
-                numbers.setdefault(p.number, num)
-            elif key in repeated and ln.size <= body_size * 1.05:
-                furniture.add((p.number, i))
-                for rx in _EMBEDDED_PAGE_RES:
-                    m = rx.search(nfkc(ln.text))
-                    if m:
-                        numbers.setdefault(p.number, int(m.group(1)))
-                        break
     return furniture, numbers
 
 

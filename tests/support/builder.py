@@ -53,7 +53,7 @@ class AttachmentSpec:
 
 @dataclass
 class DocSpec:
-    number: str
+    number: str | None
     title_lines: list[str]
     issuer_header: str | None
     addressees: str
@@ -65,6 +65,7 @@ class DocSpec:
     attachments: list[AttachmentSpec] = field(default_factory=list)
     category: str | None = None
     new_page: bool = True
+    signers_inline: bool = False  # joint signers side by side on one line
 
 
 @dataclass
@@ -79,11 +80,17 @@ class Style:
     header_rule: bool = True
     footer: str = "dash"  # dash: - 3 -, emdash: — 3 —, di: 第 3 页, bare: 3
     footer_outer: bool = False  # at the outer corner instead of centred
+    page_in_header: bool = False  # '第 N 页' inside the running header, at the outer corner
     faux_bold: bool = False
     toc: bool = True
     leading: float = 1.65
     leader: str = "."  # TOC dot leaders: "." or "…"
     section_format: str = "【{}】"  # TOC section headings
+
+
+def doc_key(d: DocSpec) -> str:
+    """A document's 文号, or its full title when it has none."""
+    return d.number or (d.issuer_header or "") + "".join(d.title_lines)
 
 
 class Writer:
@@ -123,12 +130,19 @@ class Writer:
 
     def _furniture(self) -> None:
         s, c = self.style, self.c
+        n = self.printed
         if s.header_text:
             c.setFont(FONT, 9)
-            c.drawString(self.left, self.size[1] - 45, s.header_text)
+            if s.page_in_header:
+                text = f"{s.header_text}    第 {n} 页"
+                (c.drawRightString(self.right, self.size[1] - 45, text) if n % 2
+                 else c.drawString(self.left, self.size[1] - 45, text))
+            else:
+                c.drawString(self.left, self.size[1] - 45, s.header_text)
             if s.header_rule:
                 c.line(self.left, self.size[1] - 50, self.right, self.size[1] - 50)
-        n = self.printed
+        if s.footer == "none":
+            return
         label = {"dash": f"- {n} -", "emdash": f"— {n} —", "di": f"第 {n} 页", "bare": f"{n}"}[s.footer]
         c.setFont(FONT, 10.5)
         y = 45
@@ -248,8 +262,8 @@ def _render(path, style, title, issue_line, cover_lines, docs, toc_pages):
                 category = d.category
                 w.line(style.section_format.format(category), style.body, bold=True)
             entry = "".join(d.title_lines) if d.issuer_header is None else d.issuer_header + "".join(d.title_lines)
-            text = f"{entry} {d.number}"
-            page = toc_pages.get(d.number, 1)
+            text = f"{entry} {d.number}" if d.number else entry
+            page = toc_pages.get(doc_key(d), 1)
             tail = f"- {page} -"
             lines = wrap(text, style.body, w.right - w.left)
             last = lines[-1]
@@ -269,21 +283,23 @@ def _render(path, style, title, issue_line, cover_lines, docs, toc_pages):
         else:
             w.space(3)
             w.ensure(style.title * 6)
-        pages[d.number] = w.printed
+        pages[doc_key(d)] = w.printed
         if d.issuer_header:
             w.line(d.issuer_header, style.title, "center", bold=True)
         for t in d.title_lines:
             w.line(t, style.title, "center", bold=True)
         w.space(0.5)
-        w.line(d.number, style.body, "center")
+        if d.number:
+            w.line(d.number, style.body, "center")
         w.space(0.5)
-        w.line(d.addressees)
+        for part in wrap(d.addressees, style.body, w.right - w.left):
+            w.line(part)
         for p in d.paragraphs:
             w.paragraph(p)
         for i, t in enumerate(d.note):
             w.line(t, indent=style.body * (2 if i == 0 else 5))
         w.space(1)
-        for s in d.signers:
+        for s in (["    ".join(d.signers)] if d.signers_inline else d.signers):
             w.line(s, align="right")
         w.line(d.date, align="right")
         if d.disclosure:

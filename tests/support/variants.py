@@ -174,3 +174,80 @@ def variant_c(path: str) -> dict:
     pages, _ = build_gazette(path, style, "阳曲县人民政府公报", "2025年第1期（总第12期）",
                              ["2025年第1期", "（总第12期）"], docs)
     return {"docs": docs, "pages": pages, "style": style}
+
+
+def variant_d(path: str) -> dict:
+    """The page number inside the running header at alternating outer corners and no footer, a
+    TOC entry without a 文号 (a document that has none), a two-line addressee block, joint
+    signers side by side on one line."""
+    style = Style(page="A4", header_text="寿阳县人民政府公报 2024年第2期", footer="none", page_in_header=True,
+                  toc=True)
+    long_addressees = ("各乡镇人民政府，县直各委、办、局，县属各企事业单位，驻县各有关单位，"
+                       "各社区居民委员会，各村民委员会：")
+    docs = [
+        DocSpec(
+            number="寿政发〔2024〕15号",
+            issuer_header="寿阳县人民政府",
+            title_lines=["关于印发寿阳县2024年度重点工程", "建设计划的通知"],
+            addressees=long_addressees,
+            paragraphs=[prose(0, 6), prose(2, 9), prose(4, 12), prose(1, 8)],
+            signers=["寿阳县人民政府"],
+            date="2024年2月18日",
+            category="县政府文件",
+        ),
+        DocSpec(
+            number=None,
+            issuer_header="寿阳县人民政府",
+            title_lines=["关于2024年春节期间烟花爆竹燃放管理的通告"],
+            addressees="全县各单位、广大居民：",
+            paragraphs=[prose(3, 4), prose(5, 3)],
+            signers=["寿阳县人民政府"],
+            date="2024年2月1日",
+            category="县政府文件",
+        ),
+        DocSpec(
+            number="寿农发〔2024〕2号",
+            issuer_header=None,
+            title_lines=["关于做好2024年春耕备耕工作的通知"],
+            addressees="各乡镇农业综合服务中心：",
+            paragraphs=[prose(1, 5), prose(2, 4)],
+            signers=["寿阳县农业农村局", "寿阳县财政局"],
+            signers_inline=True,
+            date="2024年2月26日",
+            disclosure="（此件依申请公开）",
+            category="部门文件",
+        ),
+    ]
+    pages, _ = build_gazette(path, style, "寿阳县人民政府公报", "2024年第2期（总第20期）",
+                             ["二〇二四年第二期", "（总第二十期）"], docs)
+    return {"docs": docs, "pages": pages, "style": style}
+
+
+def variant_e(path: str) -> dict:
+    """No TOC and no 文号 at all (announcements found by their title and addressee line),
+    bare page numbers at the outer corner, titles only a little larger than the body text."""
+    style = Style(page="B5", margin_x=56, body=10.5, title=13, header_text="", footer="bare", footer_outer=True,
+                  toc=False)
+    docs = [
+        DocSpec(
+            number=None,
+            issuer_header="昔阳县人民政府",
+            title_lines=["关于开展2024年度统计执法检查的公告"],
+            addressees="各乡镇人民政府，县直各有关单位：",
+            paragraphs=[prose(0, 5), prose(3, 4)],
+            signers=["昔阳县人民政府"],
+            date="2024年8月1日",
+        ),
+        DocSpec(
+            number=None,
+            issuer_header="昔阳县人民政府办公室",
+            title_lines=["关于调整县城公交线路的通知"],
+            addressees="县交通运输局，各乡镇人民政府：",
+            paragraphs=[prose(2, 3)],
+            signers=["昔阳县人民政府办公室"],
+            date="2024年8月9日",
+            new_page=False,
+        ),
+    ]
+    pages, _ = build_gazette(path, style, "昔阳县政府公报", "2024年第8期（总第100期）", ["2024年第8期"], docs)
+    return {"docs": docs, "pages": pages, "style": style}

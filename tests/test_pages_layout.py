@@ -1,0 +1,55 @@
+"""Characters to lines, page-number styles, running matter found by repetition."""
+
+import pytest
+
+from pipeline.layout import analyse, page_number_of
+from pipeline.pages import Line, Page, build_lines, clean_chars
+
+
+def char(text, x0, top, size=12.0, font="Song"):
+    return {"text": text, "x0": x0, "x1": x0 + size, "top": top, "bottom": top + size, "size": size, "fontname": font}
+
+
+def test_faux_bold_duplicates_and_control_characters_dropped():
+    chars = [char("关", 100, 50), char("关", 100.4, 50.2), char("于", 112, 50), char("\x03", 124, 50),
+             char("于", 112.3, 50), char("\u200b", 125, 50)]
+    lines = build_lines(clean_chars(chars), 1)
+    assert [ln.text for ln in lines] == ["关于"]
+
+
+def test_no_spurious_spaces_but_real_gaps_kept():
+    tight = [char(c, 100 + i * 12.2, 50) for i, c in enumerate("阳泉市城区")]
+    gap = [char("序", 100, 80), char("号", 112, 80), char("企", 150, 80), char("业", 162, 80)]
+    lines = build_lines(clean_chars(tight + gap), 1)
+    assert [ln.text for ln in lines] == ["阳泉市城区", "序号 企业"]
+
+
+@pytest.mark.parametrize("text,num", [("- 3 -", 3), ("— 12 —", 12), ("第 3 页", 3), ("第3页 共9页", 3), ("3", 3),
+                                       ("－ 7 －", 7), ("Page 4", 4), ("5/20", 5)])
+def test_page_number_styles(text, num):
+    assert page_number_of(text) == num
+
+
+@pytest.mark.parametrize("text", ["2023年", "第三条", "一、总体要求", "- 三 -"])
+def test_not_page_numbers(text):
+    assert page_number_of(text) is None
+
+
+def _page(n, header, body, footer):
+    lines = [Line(header, 72, 300, 40, 49, 9, False, n)]
+    lines += [Line(t, 72, 520, 100 + 20 * i, 112 + 20 * i, 12, False, n) for i, t in enumerate(body)]
+    if footer:
+        lines.append(Line(footer, 280, 310, 790, 800, 10.5, False, n))
+    return Page(n, 595, 842, lines, [])
+
+
+def test_running_header_and_footer_found_from_repetition():
+    pages = [_page(1, "封面", ["某某县人民政府公报"], None)]
+    texts = ["各乡镇人民政府要切实加强组织领导。", "县直各有关单位要结合工作实际。", "要加强督促检查。", "坚持问题导向。"]
+    pages += [_page(n, "某某公报 2024年第1期", [texts[n % 4] * 3, texts[(n + 1) % 4]], f"— {n - 1} —")
+              for n in range(2, 9)]
+    layout = analyse(pages)
+    removed = {pages[p - 1].lines[i].text for p, i in layout.furniture}
+    assert "某某公报 2024年第1期" in removed and "— 3 —" in removed
+    assert not any(t in r for t in texts for r in removed)
+    assert layout.printed_page(5) == 4 and layout.printed_page(1) is None
