@@ -141,6 +141,7 @@ def rebuild(index_dir: Path, gazettes: list[Gazette]) -> None:
 # -- dictionaries -------------------------------------------------------------
 
 _QUOTED_RE = re.compile(rf"[“\"《]([{CJK}]{{2,8}})[”\"》]")
+_ADDRESS_HEADER_RE = re.compile(r"地址|地点|住所|所在地|位置|地区")
 _PLACE_RE = re.compile(rf"([{CJK}]{{2,6}}?(?:镇|乡|村|街道|社区|县|区|市))")
 
 
@@ -156,12 +157,53 @@ def domain_words(g: Gazette) -> Counter:
         for m in _QUOTED_RE.finditer(doc.body):
             words[fold(m.group(1))] += 3
         for t in doc.tables:
+            cols = [k for k, h in enumerate(t.header) if _ADDRESS_HEADER_RE.search(h)]
             for row in t.rows:
-                for cell in row:
-                    words.update(fold(p) for p in _PLACE_RE.findall(cell))
+                for k in cols:
+                    if k < len(row):
+                        words.update(fold(p) for p in _PLACE_RE.findall(row[k]))
         for p in doc.personnel:
             words[fold(p.name)] += 5
     return words
+
+
+_TERM_STOP = set("的了和与及在是为对等将把被之其以于并由从向按要各有到不也就都而个这那该此")
+
+
+def discover_terms(texts: list[str], segment, min_count: int = 4) -> list[str]:
+    """Recurring 3–4 character terms that jieba would cut apart (消费券, 妇儿工委): frequent, seen
+    in varied contexts on both sides, not a fragment of a longer term, and whose pieces occur
+    mostly inside the term (cohesion)."""
+    runs = [m.group() for t in texts for m in re.finditer(f"[{CJK}]{{3,}}", t)]
+    grams: Counter = Counter(r[i:i + n] for r in runs for n in (3, 4) for i in range(len(r) - n + 1))
+    frequent = {g for g, c in grams.items() if c >= min_count and not set(g) & _TERM_STOP}
+    left: dict[str, Counter] = {g: Counter() for g in frequent}
+    right: dict[str, Counter] = {g: Counter() for g in frequent}
+    for r in runs:
+        for n in (3, 4):
+            for i in range(len(r) - n + 1):
+                g = r[i:i + n]
+                if g in frequent:
+                    left[g][r[i - 1] if i else "^"] += 1
+                    right[g][r[i + n] if i + n < len(r) else "$"] += 1
+    text = "\n".join(texts)
+    counts: dict[str, int] = {}
+    terms = []
+    for g in sorted(frequent):
+        c = grams[g]
+        if len(left[g]) < 3 or len(right[g]) < 3:
+            continue
+        if left[g].most_common(1)[0][1] >= 0.8 * c or right[g].most_common(1)[0][1] >= 0.8 * c:
+            continue  # nearly always inside something longer
+        parts = segment(g)
+        if len(parts) < 2:
+            continue  # already one word
+        for p in parts:
+            if p not in counts:
+                counts[p] = text.count(p)
+        if c / min(counts[p] for p in parts) >= 0.6:
+            terms.append(g)
+    return terms
 
 
 def update_domain_dictionary(index_dir: Path, gazettes: list[Gazette]) -> None:
@@ -173,9 +215,14 @@ def update_domain_dictionary(index_dir: Path, gazettes: list[Gazette]) -> None:
             parts = line.split()
             if len(parts) >= 2:
                 words[parts[0]] = int(parts[1])
+    from .tokenizer import get_jieba
+
+    tk = get_jieba(None, cache_dir=str(index_dir))
     for g in gazettes:
         for w, n in domain_words(g).items():
             words[w] = max(words[w], 1000 + n)
+        for term in discover_terms([fold(d.body) for d in g.documents], lambda w: tk.lcut(w, HMM=False)):
+            words[term] = max(words[term], 1000)
     _write_lines(path, [f"{w} {n}" for w, n in sorted(words.items()) if w and " " not in w])
 
 
