@@ -155,7 +155,9 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
     all_pages = [x.page for x in items[span.start: span.end]]
     own = str(number) if number else None
     citations: list[str] = []
-    for c in find_doc_numbers(body.replace("\n", "")):
+    # a 文号 broken at a paragraph break ("…（阳政办发" / "〔2023〕39号）") is joined back
+    joined = re.sub(r"\n(?=[〔［\[（(【]\s*(?:19|20)\d\d\s*[〕］\]）)】])", "", body)
+    for c in find_doc_numbers(joined):
         if str(c) != own and str(c) not in citations:
             citations.append(str(c))
     return Document(

@@ -4,6 +4,7 @@ header and title lines, set larger or bold and centred) next to a 文号 line; d
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -12,6 +13,7 @@ from .layout import Layout
 from .normalize import join_wrapped, parse_doc_number, squash, tidy_spaces
 from .pages import Line, RawTable
 
+log = logging.getLogger(__name__)
 Item = Line | RawTable
 _BASE_TYPES = ("通知", "通报", "公示", "公告", "通告", "办法", "方案", "意见", "决定", "批复", "规定", "规划",
                "细则", "报告", "请示", "纲要", "命令", "决议", "纪要", "规则", "制度", "议案", "指引", "条例",
@@ -102,6 +104,27 @@ def _is_addressee(ln: Item, layout: Layout) -> bool:
     )
 
 
+def _cross_check(spans: list[Span], toc: list[TocEntry]) -> list[Span]:
+    """With a TOC that lists 文号, a titled 文号 found in the text but in no TOC entry (by number
+    or title) is a document quoted inside another one (转发), not a document of the issue."""
+    numbers = {e.doc_number for e in toc if e.doc_number}
+    titles = {squash(e.title) for e in toc}
+    if not toc or len(numbers) * 2 < len(toc):
+        return spans
+    kept = []
+    for span in spans:
+        number = parse_doc_number(span.number_line.text) if span.number_line else None
+        if number and str(number) not in numbers and squash(span.title) not in titles:
+            log.info("%s is not in the table of contents: kept inside the document before it", number)
+            continue
+        kept.append(span)
+    found = {str(parse_doc_number(s.number_line.text)) for s in kept if s.number_line}
+    for e in toc:
+        if e.doc_number and e.doc_number not in found:
+            log.warning("TOC entry %s (%s) was not found in the text", e.doc_number, e.title)
+    return kept
+
+
 def find_spans(flow: list[Item], layout: Layout, toc: list[TocEntry], lo: int = 0) -> list[Span]:
     spans: list[Span] = []
     taken: set[int] = set()
@@ -140,11 +163,13 @@ def find_spans(flow: list[Item], layout: Layout, toc: list[TocEntry], lo: int = 
         span = Span(block[0], block[-1] + 1, header_lines=header, title_lines=title)
         nxt = flow[block[-1] + 1] if block[-1] + 1 < len(flow) else None
         by_toc = squash(span.title) in wanted
-        by_shape = doc_type_of(span.title) and "关于" in span.title and nxt is not None and _is_addressee(nxt, layout)
+        by_shape = (not toc and doc_type_of(span.title) and "关于" in span.title and nxt is not None
+                    and _is_addressee(nxt, layout))
         if title and (by_toc or by_shape):
             spans.append(span)
             taken.update(block)
         i = block[-1] + 1
+    spans = _cross_check(spans, toc)
     spans.sort(key=lambda s: s.start)
     for k, span in enumerate(spans):
         span.end = spans[k + 1].start if k + 1 < len(spans) else len(flow)

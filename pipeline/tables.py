@@ -19,11 +19,10 @@ def is_attachment_label(text: str) -> bool:
 
 
 def _is_caption(ln: Line, layout: Layout) -> bool:
+    """A centred line that is not a sentence."""
     mid = (layout.left + layout.right) / 2
     centred = abs(ln.center - mid) < 2.5 * layout.body_size and ln.x0 > layout.left + layout.body_size
-    return centred and (ln.bold or ln.size >= layout.body_size * 1.1 or ln.size <= layout.body_size) and (
-        not ln.text.rstrip().endswith(("。", "；", "，"))
-    )
+    return centred and not ln.text.rstrip().endswith(("。", "；", "，"))
 
 
 def _continues(prev: RawTable, nxt: RawTable, between: list) -> bool:

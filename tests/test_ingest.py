@@ -184,3 +184,23 @@ def test_second_writer_waits_then_fails_clearly(tmp_path):
         held.cancel()
     assert ingest([pdf], home, jobs=1)[0].status == "added"  # the next run finishes the job
     assert json.loads(invoke(home.root, "stats", "--format", "json").output)["documents"] == 3
+
+
+def test_stale_files_listed_and_reparsed(tmp_path):
+    home = tmp_path / "home"
+    pdf = tmp_path / "c.pdf"
+    variant_c(str(pdf))
+    assert invoke(home, "ingest", "-q", "--jobs", "1", str(pdf)).exit_code == 0
+    manifest_path = home / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for entry in manifest["files"].values():
+        entry["parser_version"] = "0.0.1"  # as if ingested by an older parser
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    status = json.loads(invoke(home, "status", "--format", "json").output)
+    assert [e["stale"] for e in status] == [True]
+    assert "(stale)" in invoke(home, "status").output
+    r = invoke(home, "reindex", "--stale", "--jobs", "1")
+    assert r.exit_code == 0, r.output
+    status = json.loads(invoke(home, "status", "--format", "json").output)
+    assert [e["stale"] for e in status] == [False]
+    assert json.loads(invoke(home, "stats", "--format", "json").output)["documents"] == 3

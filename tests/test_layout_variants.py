@@ -126,6 +126,9 @@ def test_variant_a_toc_wrap_inside_number(variant):
     assert g.documents[0].citations == ["晋农经发〔2022〕6号"]
     assert g.documents[1].doc_number == "平政办函〔2024〕12号"  # printed with [ ]
     assert g.documents[2].issuers == ["平定县人力资源和社会保障局", "平定县财政局"]
+    # a forwarded notice inside the document, with its own title and 文号, is no document of
+    # the issue (the TOC does not list it): it stays in the body and is cited
+    assert "晋人社厅发〔2024〕3号" in g.documents[2].citations
 
 
 def test_variant_d_specifics(variant):

@@ -49,6 +49,7 @@ class AttachmentSpec:
     caption: str
     paragraphs: list[str] = field(default_factory=list)
     table: TableSpec | None = None
+    number: str | None = None  # a forwarded document's own 文号, centred under the caption
 
 
 @dataclass
@@ -308,6 +309,8 @@ def _render(path, style, title, issue_line, cover_lines, docs, toc_pages):
             w.new_page()
             w.line(a.label)
             w.line(a.caption, style.body * 1.3, "center", bold=True)
+            if a.number:
+                w.line(a.number, style.body, "center")
             for p in a.paragraphs:
                 w.paragraph(p)
             if a.table:

@@ -69,6 +69,9 @@ def variant_a(path: str) -> dict:
             date="2024年3月20日",
             disclosure=None,
             category="部门文件",
+            # a forwarded provincial notice, with its own title and 文号, inside this document
+            attachments=[AttachmentSpec("附件", "山西省人力资源和社会保障厅关于做好就业见习工作的通知",
+                                        paragraphs=[prose(2, 4)], number="晋人社厅发〔2024〕3号")],
         ),
     ]
     pages, _ = build_gazette(path, style, "平定县人民政府公报", "2024年第3期（总第41期）",
