@@ -117,8 +117,11 @@ class _BarProgress:
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("pages"), TimeRemainingColumn(), console=Console(stderr=True))
         self.bar.start()
-        self.task = self.bar.add_task(f"parsing {files} file(s)", total=pages)
-        self.files_left = files
+        self.files, self.done = files, 0
+        self.task = self.bar.add_task(self._label(), total=pages)
+
+    def _label(self) -> str:
+        return f"files {self.done}/{self.files}"
 
     def file_started(self, path):
         pass
@@ -129,7 +132,11 @@ class _BarProgress:
 
     def file_done(self, r):
         if self.bar and r.status in ("added", "replaced", "failed") and r.sha256:
-            self.bar.console.print(f"{r.status:9} {r.path}" + (f"  ({r.error})" if r.error else ""))
+            self.bar.console.print(f"{r.status:9} {r.path}" + (f"  ({r.error})" if r.error else ""),
+                                   highlight=False)
+            if r.status != "failed" or r.pages:
+                self.done += 1
+                self.bar.update(self.task, description=self._label())
         elif not self.quiet and r.status == "failed":
             click.echo(f"failed    {r.path}  ({r.error})", err=True)
 

@@ -1,7 +1,6 @@
 """Normalizers: 文号 in any bracket style, dates, Chinese numerals, widths."""
 
 import re
-import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -32,7 +31,6 @@ def test_doc_number_any_bracket_style(code, year, serial, brackets, s1, s2):
 
 @given(st.integers(1, 9999))
 def test_full_width_digits(serial):
-    text = unicodedata.normalize("NFKC", "")  # noqa: F841
     wide = "".join(chr(ord(d) + 0xFEE0) for d in str(serial))
     assert normalize_doc_number(f"城政发〔２０２３〕{wide}号") == f"城政发〔2023〕{serial}号"
 
