@@ -7,7 +7,7 @@ import re
 
 from .layout import Layout, paragraphs
 from .model import DocNumberParts, Document, PersonnelRecord
-from .normalize import CJK, find_doc_numbers, is_date_line, join_wrapped, nfkc, parse_date, parse_doc_number, squash
+from .normalize import CJK, find_doc_numbers, is_date_line, join_wrapped, nfkc, parse_date, squash
 from .pages import Line
 from .segment import Span, doc_type_of
 from .tables import build_tables, is_attachment_label
@@ -151,7 +151,7 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
         if printed is not None and (not page_marks or page_marks[-1][1] != printed):
             page_marks.append([offset, printed])
         offset += len(text) + 1
-    number = parse_doc_number(span.number_line.text) if span.number_line else None
+    number = span.number
     all_pages = [x.page for x in items[span.start: span.end]]
     own = str(number) if number else None
     citations: list[str] = []

@@ -13,7 +13,7 @@ from .fields import build_document
 from .front_matter import parse_toc, read_cover
 from .layout import Layout, analyse
 from .model import Gazette, GazetteInfo, Source
-from .normalize import normalize_doc_number, squash
+from .normalize import squash
 from .pages import Line, Page, read_pages, read_pages_parallel
 from .segment import find_spans
 
@@ -70,7 +70,7 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None) -> Gaz
     by_title = {squash(e.title): e.category for e in toc}
     documents = []
     for span in spans:
-        number = normalize_doc_number(span.number_line.text) if span.number_line else None
+        number = str(span.number) if span.number else None
         category = by_number.get(number) if number else None
         if category is None:
             category = by_title.get(squash(span.title))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .front_matter import TocEntry
 from .layout import Layout
-from .normalize import join_wrapped, parse_doc_number, squash, tidy_spaces
+from .normalize import DocNumber, join_wrapped, parse_doc_number, squash, tidy_spaces
 from .pages import Line, RawTable
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,10 @@ class Span:
     number_line: Line | None = None
 
     @property
+    def number(self) -> DocNumber | None:
+        return number_of_line(self.number_line.text) if self.number_line else None
+
+    @property
     def issuer_header(self) -> str | None:
         if not self.header_lines:
             return None
@@ -50,6 +54,15 @@ class Span:
     def title(self) -> str:
         head = self.issuer_header or ""
         return tidy_spaces(head + join_wrapped([ln.text for ln in self.title_lines]))
+
+
+_SIGNER_RE = re.compile(r"\s*签\s*发\s*人\s*[:：]\s*\S+(?:\s+\S+)*\s*$")
+
+
+def number_of_line(text: str) -> DocNumber | None:
+    """The 文号 a line consists of; a 签发人 (signing officer) beside it, as upward documents
+    print it, is allowed."""
+    return parse_doc_number(_SIGNER_RE.sub("", text))
 
 
 def is_title_like(ln: Item, layout: Layout) -> bool:
@@ -113,12 +126,12 @@ def _cross_check(spans: list[Span], toc: list[TocEntry]) -> list[Span]:
         return spans
     kept = []
     for span in spans:
-        number = parse_doc_number(span.number_line.text) if span.number_line else None
+        number = span.number
         if number and str(number) not in numbers and squash(span.title) not in titles:
             log.info("%s is not in the table of contents: kept inside the document before it", number)
             continue
         kept.append(span)
-    found = {str(parse_doc_number(s.number_line.text)) for s in kept if s.number_line}
+    found = {str(s.number) for s in kept if s.number}
     for e in toc:
         if e.doc_number and e.doc_number not in found:
             log.warning("TOC entry %s (%s) was not found in the text", e.doc_number, e.title)
@@ -131,7 +144,7 @@ def find_spans(flow: list[Item], layout: Layout, toc: list[TocEntry], lo: int = 
     # 1. documents with a 文号 line next to a title block
     for i in range(lo, len(flow)):
         ln = flow[i]
-        if not isinstance(ln, Line) or parse_doc_number(ln.text) is None or ln.size > layout.body_size * 1.5:
+        if not isinstance(ln, Line) or number_of_line(ln.text) is None or ln.size > layout.body_size * 1.5:
             continue
         before = [j for j in _block_before(flow, i, layout, lo) if j not in taken]
         titled = any("关于" in squash(flow[j].text) or doc_type_of(flow[j].text) for j in before)

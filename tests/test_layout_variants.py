@@ -8,7 +8,7 @@ import pytest
 from pipeline.normalize import normalize_doc_number
 from pipeline.pages import read_pages
 from pipeline.parser import parse_pdf
-from support.builder import doc_key
+from support.builder import doc_key, full_title
 from support.variants import variant_a, variant_b, variant_c, variant_d, variant_e
 
 
@@ -48,7 +48,7 @@ def test_documents_found_without_extras(built):
 
 def test_fields(built):
     for spec, doc in zip(built["docs"], built["gazette"].documents):
-        assert doc.title == (spec.issuer_header or "") + "".join(spec.title_lines)
+        assert doc.title == full_title(spec)
         assert doc.issuers == spec.signers
         assert doc.addressees == spec.addressees.rstrip("：")
         assert doc.page_start == built["pages"][doc_key(spec)]

@@ -67,6 +67,8 @@ class DocSpec:
     category: str | None = None
     new_page: bool = True
     signers_inline: bool = False  # joint signers side by side on one line
+    number_first: bool = False  # GB/T 9704 order: issuer header, 文号, then the title
+    signer_on_number_line: str | None = None  # 上行文: '签发人：…' at the right of the 文号 line
 
 
 @dataclass
@@ -89,9 +91,15 @@ class Style:
     section_format: str = "【{}】"  # TOC section headings
 
 
+def full_title(d: DocSpec) -> str:
+    """Issuer header (without a trailing 文件) and title lines, as the TOC prints the title."""
+    header = (d.issuer_header or "").removesuffix("文件")
+    return header + "".join(d.title_lines)
+
+
 def doc_key(d: DocSpec) -> str:
     """A document's 文号, or its full title when it has none."""
-    return d.number or (d.issuer_header or "") + "".join(d.title_lines)
+    return d.number or full_title(d)
 
 
 class Writer:
@@ -262,7 +270,7 @@ def _render(path, style, title, issue_line, cover_lines, docs, toc_pages):
             if d.category != category:
                 category = d.category
                 w.line(style.section_format.format(category), style.body, bold=True)
-            entry = "".join(d.title_lines) if d.issuer_header is None else d.issuer_header + "".join(d.title_lines)
+            entry = full_title(d)
             text = f"{entry} {d.number}" if d.number else entry
             page = toc_pages.get(doc_key(d), 1)
             tail = f"- {page} -"
@@ -287,11 +295,18 @@ def _render(path, style, title, issue_line, cover_lines, docs, toc_pages):
         pages[doc_key(d)] = w.printed
         if d.issuer_header:
             w.line(d.issuer_header, style.title, "center", bold=True)
+        number_line = d.number
+        if d.number and d.signer_on_number_line:
+            number_line = f"{d.number}{' ' * 16}签发人：{d.signer_on_number_line}"
+        if d.number and d.number_first:
+            w.space(0.5)
+            w.line(number_line, style.body, "center")
+            w.space(1)
         for t in d.title_lines:
             w.line(t, style.title, "center", bold=True)
         w.space(0.5)
-        if d.number:
-            w.line(d.number, style.body, "center")
+        if d.number and not d.number_first:
+            w.line(number_line, style.body, "center")
         w.space(0.5)
         for part in wrap(d.addressees, style.body, w.right - w.left):
             w.line(part)

@@ -153,7 +153,8 @@ def variant_c(path: str) -> dict:
         ),
         DocSpec(
             number="曲政发〔2025〕2号",
-            issuer_header="阳曲县人民政府",
+            issuer_header="阳曲县人民政府文件",
+            number_first=True,
             title_lines=["关于调整县防汛抗旱指挥部成员的通知"],
             addressees="各乡镇人民政府，县直各单位：",
             paragraphs=[prose(1, 2)],
@@ -164,6 +165,7 @@ def variant_c(path: str) -> dict:
         ),
         DocSpec(
             number="曲应急发〔2025〕3号",
+            signer_on_number_line="王建军",
             issuer_header=None,
             title_lines=["关于开展冬春火灾防控工作的通知"],
             addressees="各乡镇应急管理站：",
