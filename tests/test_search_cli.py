@@ -152,7 +152,9 @@ def test_tables_export(run, tmp_path):
     assert len(wb.sheetnames) == 4
     assert wb[wb.sheetnames[0]]["G2"].value == "1"
     assert run("tables", "--format", "xlsx").exit_code == 2
-    assert run("tables", "城政发〔2023〕8号").exit_code == 1  # a document without tables
+    none = run("tables", "城政发〔2023〕8号", "--format", "json")  # a document without tables
+    assert none.exit_code == 0 and json.loads(none.stdout) == [] and "no tables" in none.stderr
+    assert run("tables", "城政发〔2023〕99号").exit_code == 1  # no such document
 
 
 def test_stats(run):
