@@ -86,6 +86,9 @@ def _running_matter(pages: list[Page], body_size: float):
         counts.update(keys)
     need = max(2, min(3, n_pages - 1), int(0.3 * n_pages + 0.5))
     repeated = {k for k, c in counts.items() if c >= need}
+    # set smaller than the text, at the very edge: a header that changes by section (its own
+    # title on the pages of that section) needs to recur only twice
+    small_repeated = {k for k, c in counts.items() if c >= 2}
 
     furniture: set[tuple[int, int]] = set()
     numbers: dict[int, int] = {}
@@ -102,7 +105,8 @@ def _running_matter(pages: list[Page], body_size: float):
                 num = page_number_of(ln.text)
                 if num is not None and ln.size <= body_size * 1.3:
                     numbers.setdefault(p.number, num)
-                elif (_mask(ln.text), _band(p, ln)) in repeated and ln.size <= body_size * 1.05:
+                elif ((_mask(ln.text), _band(p, ln)) in repeated and ln.size <= body_size * 1.05) or (
+                        (_mask(ln.text), _band(p, ln)) in small_repeated and ln.size <= body_size * 0.85):
                     for rx in _EMBEDDED_PAGE_RES:
                         m = rx.search(nfkc(ln.text))
                         if m:

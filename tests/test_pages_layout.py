@@ -53,3 +53,15 @@ def test_running_header_and_footer_found_from_repetition():
     assert "某某公报 2024年第1期" in removed and "— 3 —" in removed
     assert not any(t in r for t in texts for r in removed)
     assert layout.printed_page(5) == 4 and layout.printed_page(1) is None
+
+
+def test_section_headers_that_change_are_running_matter_too():
+    texts = ["各乡镇人民政府要切实加强组织领导。", "县直各有关单位要结合工作实际。", "要加强督促检查。", "坚持问题导向。"]
+    sections = ["【区政府文件】", "【区政府文件】", "【人事任免】", "【人事任免】", "【部门文件】", "【部门文件】",
+                "【部门文件】", "【其他】", "【其他】"]
+    pages = [_page(1, "封面", ["某某县人民政府公报"], None)]
+    pages += [_page(n, sections[n - 2], [texts[n % 4] * 3, texts[(n + 1) % 4]], f"- {n - 1} -") for n in range(2, 11)]
+    layout = analyse(pages)
+    removed = {pages[p - 1].lines[i].text for p, i in layout.furniture}
+    assert set(sections) <= removed
+    assert not any(t in r for t in texts for r in removed)
