@@ -60,7 +60,9 @@ def test_section_headers_that_change_are_running_matter_too():
     sections = ["【区政府文件】", "【区政府文件】", "【人事任免】", "【人事任免】", "【部门文件】", "【部门文件】",
                 "【部门文件】", "【其他】", "【其他】"]
     pages = [_page(1, "封面", ["某某县人民政府公报"], None)]
-    pages += [_page(n, sections[n - 2], [texts[n % 4] * 3, texts[(n + 1) % 4]], f"- {n - 1} -") for n in range(2, 11)]
+    cn = "〇一二三四五六七八九十"
+    pages += [_page(n, sections[n - 2], [texts[n % 4] * 2 + f"见第{cn[n]}页。", texts[(n + 1) % 4] + cn[n]], f"- {n - 1} -")
+              for n in range(2, 11)]
     layout = analyse(pages)
     removed = {pages[p - 1].lines[i].text for p, i in layout.furniture}
     assert set(sections) <= removed
