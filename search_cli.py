@@ -167,6 +167,8 @@ def ingest(state, paths, jobs, force, quiet, fmt):
         sys.exit(130)
     finally:
         progress.stop()
+    if not results:
+        click.echo("gazette: no PDF files found in " + ", ".join(paths), err=True)
     failed = [r for r in results if r.status == "failed"]
     counts = {k: sum(1 for r in results if r.status == k) for k in ("added", "replaced", "skipped", "failed")}
     if fmt == "json":

@@ -35,6 +35,7 @@ class FileResult:
     pages: int = 0
     error: str | None = None
     seconds: float = 0.0
+    note: str | None = None
 
 
 class Progress:
@@ -94,6 +95,7 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
     manifest = load_manifest(home)
     results: list[FileResult] = []
     todo: list[tuple[Path, str, int]] = []
+    in_batch: dict[str, Path] = {}
     for path in collect_pdfs(paths):
         t0 = time.perf_counter()
         try:
@@ -103,6 +105,11 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
         except (OSError, GazetteError) as exc:
             results.append(FileResult(str(path), "", "failed", error=_reason(exc, path)))
             continue
+        if sha in in_batch:  # the same bytes under another name in this batch
+            results.append(FileResult(str(path), sha, "skipped", note=f"same content as {in_batch[sha]}"))
+            continue
+        in_batch[sha] = path
+        path = path.resolve()  # the manifest keeps absolute paths: reindex --stale finds them again
         entry = manifest["files"].get(sha)
         if (not force and entry and entry["status"] == "ingested"
                 and home.parsed_file(entry["gazette_id"]).exists()):

@@ -81,6 +81,21 @@ def test_rerun_adds_nothing_and_answers_the_same(batch):
     assert json.loads(invoke(home, "stats", "--format", "json").output)["documents"] == 18
 
 
+def test_same_file_twice_in_a_batch_is_ingested_once(tmp_path):
+    home = tmp_path / "home"
+    pdf = tmp_path / "c.pdf"
+    variant_c(str(pdf))
+    shutil.copy(pdf, tmp_path / "copy of c.pdf")
+    out = json.loads(invoke(home, "ingest", "--format", "json", "--jobs", "1", str(tmp_path)).output)
+    assert out["summary"] == {"added": 1, "replaced": 0, "skipped": 1, "failed": 0}
+    assert "same content as" in [f for f in out["files"] if f["status"] == "skipped"][0]["note"]
+
+
+def test_empty_folder_says_so(tmp_path):
+    r = invoke(tmp_path / "home", "ingest", str(tmp_path))
+    assert r.exit_code == 0 and "no PDF files found" in r.stderr
+
+
 def test_one_line_errors_without_traceback(batch):
     _, inbox, home, _ = batch
     r = invoke(home, "ingest", "--quiet", str(inbox / "bad" / "notes.PDF"))
