@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from pipeline import __version__
 from pipeline.errors import GazetteError
 
 FORMATS = click.Choice(["table", "json", "csv"])
@@ -55,7 +56,7 @@ def _debug(ctx) -> bool:
 @click.option("--home", type=click.Path(file_okay=False), envvar="GAZETTE_HOME",
               help="Folder holding parsed/ and index/ (default: $GAZETTE_HOME, else the current folder).")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
-@click.version_option(package_name="gazette-miner")
+@click.version_option(version=__version__, prog_name="gazette")
 @click.pass_context
 def cli(ctx, home, debug):
     """Search and mine Chinese government gazettes (政府公报)."""

@@ -92,6 +92,7 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
            progress: Progress | None = None, lock_timeout: float = gindex.LOCK_TIMEOUT) -> list[FileResult]:
     progress = progress or Progress()
     jobs = jobs or os.cpu_count() or 1
+    _sweep_temp_files(home)
     manifest = load_manifest(home)
     results: list[FileResult] = []
     todo: list[tuple[Path, str, int]] = []
@@ -142,6 +143,19 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
         results.append(r)
         progress.file_done(r)
     return results
+
+
+def _sweep_temp_files(home: Home, older_than: float = 3600.0) -> None:
+    """Temp files left by a killed run (never renamed into place); recent ones may belong to a
+    run still going, so only old ones go."""
+    now = time.time()
+    for folder in (home.parsed, home.root):
+        for f in folder.glob(".*.tmp") if folder.exists() else ():
+            try:
+                if now - f.stat().st_mtime > older_than:
+                    f.unlink()
+            except OSError:
+                pass
 
 
 def _reason(exc: BaseException, path: Path) -> str:

@@ -175,3 +175,16 @@ def test_number_lookup_does_not_load_jieba(sample_home):
     r = subprocess.run([sys.executable, "-c", code, str(sample_home)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "城政发〔2023〕5号" in r.stdout
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from search_cli import cli
+
+    bad = tmp_path / "bad.pdf"
+    bad.write_text("not a pdf")
+    quiet = CliRunner().invoke(cli, ["parse", str(bad)])
+    assert quiet.exit_code == 1 and "bad.pdf: not a PDF" in quiet.output and quiet.exception.__class__ is SystemExit
+    loud = CliRunner().invoke(cli, ["--debug", "parse", str(bad)])
+    assert loud.exit_code == 1 and type(loud.exception).__name__ == "NotAPdfError"
