@@ -25,9 +25,12 @@ def _is_caption(ln: Line, layout: Layout) -> bool:
     return centred and not ln.text.rstrip().endswith(("。", "；", "，"))
 
 
+_CONTINUED_RE = re.compile(r"^[（(【\[]?\s*续\s*表\s*\d*\s*[)）】\]]?$")
+
+
 def _continues(prev: RawTable, nxt: RawTable, between: list) -> bool:
-    """nxt carries prev on: the next page, nothing in between, the same columns."""
-    if nxt.page != prev.page + 1 or between:
+    """nxt carries prev on: the next page, nothing in between (but a 续表 mark), the same columns."""
+    if nxt.page != prev.page + 1 or any(not _CONTINUED_RE.match(ln.text.strip()) for ln in between):
         return False
     if len(prev.rows[0]) != len(nxt.rows[0]):
         return False

@@ -41,6 +41,7 @@ class TableSpec:
     widths: list[float]  # fractions of the text width
     repeat_header: bool = True
     break_rows: bool = False  # let a row split across the page break
+    continued_mark: str | None = None  # e.g. "（续表）" above the table on the next page
 
 
 @dataclass
@@ -238,6 +239,9 @@ class Writer:
                         cells = [c[fit:] or [""] for c in cells]
                         self.broken_rows += 1
                 self.new_page()
+                if spec.continued_mark:
+                    self.line(spec.continued_mark, size, align="right")
+                    self.y -= 4
                 start_segment(spec.repeat_header)
             self.y -= draw_row(cells, self.y)
         self.y -= 6

@@ -46,7 +46,8 @@ def variant_a(path: str) -> dict:
             date="2024年3月5日",
             category="县政府文件",
             attachments=[AttachmentSpec("附件", "平定县2024年度县级农业产业化重点龙头企业名单", table=TableSpec(
-                ["序号", "企业名称", "负责人", "联系电话", "地址"], _rows(36), [0.08, 0.36, 0.14, 0.18, 0.24]))],
+                ["序号", "企业名称", "负责人", "联系电话", "地址"], _rows(36), [0.08, 0.36, 0.14, 0.18, 0.24],
+                continued_mark="（续表）"))],
         ),
         DocSpec(
             number="平政办函[2024]12号",
