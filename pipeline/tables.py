@@ -51,6 +51,42 @@ def _broken_row(row: list[str], rows: list[list[str]]) -> bool:
     return keyed >= max(1, len(rows) // 2)
 
 
+_NUMERIC_RE = re.compile(r"[\d.,，%％\s\-+－]+")
+
+
+def header_rows(rows: list[list[str]]) -> int:
+    """How many rows make the header: one, or more when the first has merged (blank) cells
+    spelled out by the rows under it, whose first cell is blank too (merged down)."""
+    n = 1
+    if not any(not c.strip() for c in rows[0]):
+        return n
+    while n < min(len(rows), 3):
+        r = rows[n]
+        if r[0].strip() or not any(c.strip() for c in r) or any(_NUMERIC_RE.fullmatch(c) for c in r if c.strip()):
+            break
+        n += 1
+    return n
+
+
+def combine_header(rows: list[list[str]]) -> list[str]:
+    """Header rows into one: a blank cell under a merged parent takes the parent's name, and
+    levels are joined with '/' (投资(万元)/总投资)."""
+    levels = [list(r) for r in rows]
+    for level in levels[:-1]:  # spread a merged parent over the columns it spans below
+        for k in range(1, len(level)):
+            if not level[k].strip() and level[k - 1].strip() and any(lv[k].strip() for lv in levels[1:]):
+                level[k] = level[k - 1]
+    out = []
+    for k in range(len(levels[0])):
+        parts: list[str] = []
+        for level in levels:
+            cell = level[k].strip() if k < len(level) else ""
+            if cell and cell not in parts:
+                parts.append(cell)
+        out.append("/".join(parts))
+    return out
+
+
 def build_tables(items: list, layout: Layout) -> list[Table]:
     """Tables of one document; items are its flow (lines and raw tables) in reading order."""
     tables: list[Table] = []
@@ -67,8 +103,9 @@ def build_tables(items: list, layout: Layout) -> list[Table]:
         raw = item
         if current is not None and last_raw is not None and _continues(last_raw, raw, since_last):
             rows = raw.rows
-            if rows and squash("".join(rows[0])) == squash("".join(current.header)):
-                rows = rows[1:]
+            n_head = header_rows(rows)
+            if rows and squash("".join(combine_header(rows[:n_head]))) == squash("".join(current.header)):
+                rows = rows[n_head:]  # the header row(s) printed again
             if rows and current.rows and _broken_row(rows[0], current.rows):
                 current.rows[-1] = _join_rows(current.rows[-1], rows[0])
                 rows = rows[1:]
@@ -77,13 +114,14 @@ def build_tables(items: list, layout: Layout) -> list[Table]:
             current.pdf_page_end = raw.page
         else:
             caption, cap_label = _caption_and_label(items[:k], layout)
+            n_head = header_rows(raw.rows)
             current = Table(
                 caption=caption,
                 attachment=cap_label or label,
                 page_start=layout.printed_page(raw.page),
                 page_end=layout.printed_page(raw.page),
-                header=list(raw.rows[0]),
-                rows=[list(r) for r in raw.rows[1:]],
+                header=combine_header(raw.rows[:n_head]),
+                rows=[list(r) for r in raw.rows[n_head:]],
                 pdf_page_start=raw.page,
                 pdf_page_end=raw.page,
             )
