@@ -208,13 +208,17 @@ def status(state, fmt):
 @cli.command()
 @click.option("--stale", is_flag=True, help="Re-parse only files ingested with an older parser version.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
-def reindex(state, stale, jobs):
+def reindex(state, stale, jobs, fmt):
     """Rebuild index/ from parsed/ (no PDF is read), or re-parse stale files with --stale."""
     from pipeline.ingest import reindex as run_reindex
 
     done, missing = run_reindex(state.home, stale_only=stale, jobs=jobs)
-    click.echo(f"{'re-parsed' if stale else 'indexed'} {len(done)} gazette file(s)")
+    if fmt == "json":
+        echo_json({"reparsed" if stale else "indexed": len(done), "missing": missing})
+    else:
+        click.echo(f"{'re-parsed' if stale else 'indexed'} {len(done)} gazette file(s)")
     for p in missing:
         click.echo(f"missing: {p} (the PDF is gone; remove the issue or restore the file)", err=True)
     if missing or any(getattr(r, "status", "") == "failed" for r in done):
@@ -223,15 +227,19 @@ def reindex(state, stale, jobs):
 
 @cli.command()
 @click.argument("gazette_id")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
-def remove(state, gazette_id):
+def remove(state, gazette_id, fmt):
     """Delete one gazette issue from the index, parsed/ and the manifest."""
     from pipeline.errors import NotFoundError
     from pipeline.ingest import remove as run_remove
 
     if not run_remove(state.home, gazette_id):
         raise NotFoundError(f"no gazette {gazette_id!r}", hint="`gazette stats --format json` lists the ids")
-    click.echo(f"removed {gazette_id}")
+    if fmt == "json":
+        echo_json({"removed": gazette_id})
+    else:
+        click.echo(f"removed {gazette_id}")
 
 
 # -- search / show / tables / stats -------------------------------------------------------
