@@ -185,5 +185,24 @@ def find_spans(flow: list[Item], layout: Layout, toc: list[TocEntry], lo: int = 
     spans = _cross_check(spans, toc)
     spans.sort(key=lambda s: s.start)
     for k, span in enumerate(spans):
-        span.end = spans[k + 1].start if k + 1 < len(spans) else len(flow)
+        span.end = spans[k + 1].start if k + 1 < len(spans) else _back_matter_start(flow, span.start)
     return spans
+
+
+_COLOPHON_RE = re.compile(r"^(主\s*办|主\s*管|编\s*辑|编\s*印|出\s*版|地\s*址|电\s*话|邮\s*编|传\s*真|"
+                          r"印\s*刷|承\s*印|准印证|网\s*址|电子邮箱|发送单位|印\s*数)\s*[:：]")
+
+
+def _back_matter_start(flow: list[Item], last_start: int) -> int:
+    """Where the issue's back matter (a colophon page: 主办：… 地址：… 电话：…) begins after the
+    last document; the end of the flow if there is none."""
+    start_page = flow[last_start].page
+    by_page: dict[int, int] = {}
+    first: dict[int, int] = {}
+    for i in range(last_start, len(flow)):
+        x = flow[i]
+        first.setdefault(x.page, i)
+        if x.page > start_page and isinstance(x, Line) and _COLOPHON_RE.match(x.text.strip()):
+            by_page[x.page] = by_page.get(x.page, 0) + 1
+    pages = sorted(p for p, n in by_page.items() if n >= 2)
+    return first[pages[0]] if pages else len(flow)

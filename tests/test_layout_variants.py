@@ -116,6 +116,8 @@ def test_variant_b_specifics(variant):
     # the citation really is split by a line break in the PDF
     lines = [ln.text for p in read_pages(built["path"]) for ln in p.lines]
     assert not any("阳政办发〔2023〕39号" in t for t in lines)
+    # the colophon page after the last document is not part of it
+    assert "盂县秀水镇" not in docs[2].body and docs[2].pdf_page_end == built["gazette"].source.pages - 1
     # faux-bold titles are drawn twice; the duplicates are gone
     assert docs[0].title == "盂县人民政府关于加强政府投资项目管理的通知"
 

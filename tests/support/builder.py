@@ -248,15 +248,15 @@ class Writer:
 
 
 def build_gazette(path: str, style: Style, title: str, issue_line: str, cover_lines: list[str],
-                  docs: list[DocSpec]) -> tuple[dict[str, int], int]:
+                  docs: list[DocSpec], back_matter: list[str] = ()) -> tuple[dict[str, int], int]:
     """Write the gazette; returns each document's printed start page and the rows broken by a page."""
     toc_pages: dict[str, int] = {}
     for _ in range(2):  # the second pass knows the page numbers the TOC prints
-        toc_pages, broken = _render(path, style, title, issue_line, cover_lines, docs, toc_pages)
+        toc_pages, broken = _render(path, style, title, issue_line, cover_lines, docs, toc_pages, back_matter)
     return toc_pages, broken
 
 
-def _render(path, style, title, issue_line, cover_lines, docs, toc_pages):
+def _render(path, style, title, issue_line, cover_lines, docs, toc_pages, back_matter=()):
     w = Writer(path, style)
     w.new_page(numbered=False)
     w.y -= 150
@@ -334,5 +334,10 @@ def _render(path, style, title, issue_line, cover_lines, docs, toc_pages):
                 w.paragraph(p)
             if a.table:
                 w.table(a.table)
+    if back_matter:  # a colophon page after the last document
+        w.new_page()
+        w.y -= 300
+        for text in back_matter:
+            w.line(text, indent=style.body * 4)
     w.c.save()
     return pages, w.broken_rows

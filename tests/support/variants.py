@@ -128,7 +128,9 @@ def variant_b(path: str) -> dict:
     for n in range(4, 30):
         docs[2].attachments[0].paragraphs = [prose(0, n)]
         pages, broken = build_gazette(path, style, "盂县政府公报", "2024年第5期（总第88期）",
-                                      ["2024（第五期）", "（总第88期）"], docs)
+                                      ["2024（第五期）", "（总第88期）"], docs,
+                                      back_matter=["主办：盂县人民政府办公室", "地址：盂县秀水镇迎宾路1号",
+                                                   "电话：0353-6012345", "印刷：盂县印刷厂"])
         if broken:
             break
     assert broken, "the layout never broke a row across pages"
