@@ -50,6 +50,18 @@ class PersonnelRecord:
     position: str
 
 
+def page_at(page_marks: list[list[int]], page_start: int | None, offset: int | None) -> int | None:
+    """The printed page of a body offset, from a document's page_marks; page_start without one."""
+    page = page_start
+    if offset is None:
+        return page
+    for start, printed in page_marks:
+        if start > offset:
+            break
+        page = printed
+    return page
+
+
 @dataclass
 class Document:
     doc_number: str | None
@@ -75,12 +87,7 @@ class Document:
 
     def page_at(self, offset: int) -> int | None:
         """The printed page on which the body character at offset stands."""
-        page = self.page_start
-        for start, printed in self.page_marks:
-            if start > offset:
-                break
-            page = printed
-        return page
+        return page_at(self.page_marks, self.page_start, offset)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .index import issuer_key, open_index
+from .model import page_at
 from .normalize import normalize_doc_number, squash
 
 SNIPPET_CHARS = 100
@@ -183,17 +184,6 @@ def mark(text: str, highlights: list[list[int]], open_: str = MARK_OPEN, close: 
     return "".join(out)
 
 
-def _page_at(meta: dict, offset: int | None) -> int | None:
-    page = meta.get("page_start")
-    if offset is None:
-        return page
-    for start, printed in meta.get("page_marks") or []:
-        if start > offset:
-            break
-        page = printed
-    return page
-
-
 def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
     meta = fields["meta"]
     body = fields.get("body", "")
@@ -222,7 +212,7 @@ def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
         gazette_issue=issue,
         page_start=meta.get("page_start"),
         page_end=meta.get("page_end"),
-        page=_page_at(meta, first_offset),
+        page=page_at(meta.get("page_marks") or [], meta.get("page_start"), first_offset),
         score=round(float(score), 4),
         snippet=mark(text, marks),
         snippet_text=text,

@@ -75,3 +75,10 @@ def test_pages_and_citations(sample_gazette):
     assert docs["城政发〔2023〕8号"].attachments == ["阳泉市城区妇女发展十四五规划", "阳泉市城区儿童发展十四五规划"]
     assert docs["城科发〔2023〕8号"].doc_type == "通知"
     assert docs["城政办发〔2023〕9号"].doc_type == "办法"
+
+
+def test_page_of_a_body_offset(sample_gazette):
+    doc = next(d for d in sample_gazette.documents if d.doc_number == "城政发〔2023〕8号")
+    assert doc.page_at(0) == 5
+    offset = doc.body.index("阳泉市城区儿童发展“十四五”规划")
+    assert doc.page_at(offset) == 29  # printed page of physical page 30
