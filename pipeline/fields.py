@@ -10,7 +10,7 @@ from .model import DocNumberParts, Document, PersonnelRecord
 from .normalize import CJK, find_doc_numbers, is_date_line, join_wrapped, nfkc, parse_date, squash
 from .pages import Line
 from .segment import Span, doc_type_of
-from .tables import build_tables, is_attachment_label
+from .tables import build_tables
 
 _DISCLOSURE_RE = re.compile(r"^[（(]\s*((?:此件|本件)[^）)]*?)\s*[）)]$")
 _ORG_END = ("政府", "局", "委", "办公室", "办", "会", "院", "处", "厅", "部", "所", "站", "中心", "队", "团",
@@ -113,37 +113,33 @@ def personnel_records(body: str) -> list[PersonnelRecord]:
     return records
 
 
-def build_document(span: Span, items: list, layout: Layout, category: str | None) -> Document:
-    body_items = items[span.body_start: span.end]
-    lines = [x for x in body_items if isinstance(x, Line)]
+def _addressees(lines: list[Line], layout: Layout) -> tuple[str | None, int]:
+    """The 主送机关 block: flush-left line(s) at the top ending with a colon; and where the
+    text after it starts."""
+    if not lines or lines[0].x0 > layout.left + 0.6 * layout.body_size:
+        return None, 0
+    for k in range(min(3, len(lines))):
+        if lines[k].text.rstrip().endswith(("：", ":")):
+            return join_wrapped([ln.text for ln in lines[: k + 1]]).rstrip("：:").strip(), k + 1
+        if lines[k].x1 < layout.right - 2 * layout.body_size:
+            break
+    return None, 0
 
-    addressees = None
-    main_start = 0
-    if lines and lines[0].x0 <= layout.left + 0.6 * layout.body_size:
-        for k in range(min(3, len(lines))):
-            if lines[k].text.rstrip().endswith(("：", ":")):
-                addressees = join_wrapped([ln.text for ln in lines[: k + 1]]).rstrip("：:").strip()
-                main_start = k + 1
-                break
-            if lines[k].x1 < layout.right - 2 * layout.body_size:
-                break
-    date_idx, issuers, date = _signature(lines, layout)
-    disclosure = None
-    if date_idx is not None:
-        for ln in lines[date_idx + 1: date_idx + 3]:
-            m = _DISCLOSURE_RE.match(ln.text.strip())
-            if m:
-                disclosure = re.sub(r"\s+", "", m.group(1))
-                break
-    if not issuers and span.issuer_header:
-        issuers = [span.issuer_header]
-    if not issuers and "关于" in span.title and span.title.index("关于") > 0:
-        issuers = [span.title[: span.title.index("关于")]]
 
-    note_lines = lines[main_start: date_idx] if date_idx is not None else lines[main_start:]
-    attachments = _attachment_names(note_lines)
+def _disclosure(lines: list[Line], date_idx: int | None) -> str | None:
+    """The 附注 right under the date: （此件公开发布）."""
+    if date_idx is None:
+        return None
+    for ln in lines[date_idx + 1: date_idx + 3]:
+        m = _DISCLOSURE_RE.match(ln.text.strip())
+        if m:
+            return re.sub(r"\s+", "", m.group(1))
+    return None
+
+
+def _body(lines: list[Line], layout: Layout) -> tuple[str, list[list[int]]]:
+    """Paragraphs joined by newlines, and where each printed page's text begins in them."""
     paras = paragraphs(lines, layout)
-    body = "\n".join(text for text, _ in paras)
     page_marks: list[list[int]] = []
     offset = 0
     for text, page in paras:
@@ -151,15 +147,33 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
         if printed is not None and (not page_marks or page_marks[-1][1] != printed):
             page_marks.append([offset, printed])
         offset += len(text) + 1
-    number = span.number
-    all_pages = [x.page for x in items[span.start: span.end]]
-    own = str(number) if number else None
-    citations: list[str] = []
+    return "\n".join(text for text, _ in paras), page_marks
+
+
+def _citations(body: str, own: str | None) -> list[str]:
+    """Other documents' numbers cited in the body, once each, in order."""
     # a 文号 broken at a paragraph break ("…（阳政办发" / "〔2023〕39号）") is joined back
     joined = re.sub(r"\n(?=[〔［\[（(【]\s*(?:19|20)\d\d\s*[〕］\]）)】])", "", body)
-    for c in find_doc_numbers(joined):
-        if str(c) != own and str(c) not in citations:
-            citations.append(str(c))
+    out: list[str] = []
+    for c in map(str, find_doc_numbers(joined)):
+        if c != own and c not in out:
+            out.append(c)
+    return out
+
+
+def build_document(span: Span, items: list, layout: Layout, category: str | None) -> Document:
+    body_items = items[span.body_start: span.end]
+    lines = [x for x in body_items if isinstance(x, Line)]
+    addressees, main_start = _addressees(lines, layout)
+    date_idx, issuers, date = _signature(lines, layout)
+    if not issuers and span.issuer_header:
+        issuers = [span.issuer_header]
+    if not issuers and "关于" in span.title and span.title.index("关于") > 0:
+        issuers = [span.title[: span.title.index("关于")]]
+    body, page_marks = _body(lines, layout)
+    number = span.number
+    own = str(number) if number else None
+    all_pages = [x.page for x in items[span.start: span.end]]
     return Document(
         doc_number=own,
         doc_number_parts=DocNumberParts(number.agency_code, number.year, number.serial) if number else None,
@@ -169,8 +183,8 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
         date=date,
         category=category,
         addressees=addressees,
-        disclosure=disclosure,
-        attachments=attachments,
+        disclosure=_disclosure(lines, date_idx),
+        attachments=_attachment_names(lines[main_start:date_idx]),
         page_start=layout.printed_page(min(all_pages)),
         page_end=layout.printed_page(max(all_pages)),
         pdf_page_start=min(all_pages),
@@ -178,9 +192,6 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
         body=body,
         tables=build_tables(body_items, layout),
         personnel=personnel_records(body),
-        citations=citations,
+        citations=_citations(body, own),
         page_marks=page_marks,
     )
-
-
-__all__ = ["build_document", "personnel_records", "is_attachment_label"]
