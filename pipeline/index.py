@@ -109,9 +109,9 @@ def replace_gazettes(index_dir: Path, gazettes: list[Gazette], remove_ids: list[
                      timeout: float = LOCK_TIMEOUT) -> None:
     """In one commit: drop every document of these gazettes (and of remove_ids), add them anew."""
     ix = open_index(index_dir, create=True)
-    update_domain_dictionary(index_dir, gazettes)
     w = writer(ix, timeout)
     try:
+        update_domain_dictionary(index_dir, gazettes)  # under the lock: one writer at a time
         for gid in {g.gazette.id for g in gazettes} | set(remove_ids):
             w.delete_by_term("gazette", gid)
         for g in gazettes:

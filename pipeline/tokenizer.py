@@ -62,10 +62,18 @@ def fold(text: str) -> str:
     return text.translate(_FOLD_TABLE)
 
 
+def _mtime(path: str | None) -> float:
+    try:
+        return Path(path).stat().st_mtime if path else 0.0
+    except OSError:
+        return 0.0
+
+
 def get_jieba(dictionary: str | None = None, user_dict: str | None = None, cache_dir: str | None = None):
     """A jieba tokenizer: the full default one (dictionary None) or one built on a small word list.
-    Its prefix dictionary is cached (marshal) in cache_dir, next to the index, not in /tmp."""
-    key = f"{dictionary}|{user_dict}"
+    Its prefix dictionary is cached (marshal) in cache_dir, next to the index, not in /tmp. A word
+    list or user dictionary rewritten since it was loaded (a new ingest) is loaded again."""
+    key = f"{dictionary}|{_mtime(dictionary)}|{user_dict}"
     with _lock:
         tk = _tokenizers.get(key)
         if tk is None:
@@ -77,9 +85,11 @@ def get_jieba(dictionary: str | None = None, user_dict: str | None = None, cache
                 name = "query_dict" if dictionary else "jieba"
                 tk.cache_file = str(Path(cache_dir) / f".{name}.cache")
             tk.initialize()
-            if user_dict and Path(user_dict).exists():
-                tk.load_userdict(user_dict)
+            tk.user_dict_mtime = 0.0
             _tokenizers[key] = tk
+        if user_dict and _mtime(user_dict) != tk.user_dict_mtime:
+            tk.load_userdict(user_dict)  # adds words; those already there stay
+            tk.user_dict_mtime = _mtime(user_dict)
         return tk
 
 

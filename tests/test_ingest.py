@@ -219,3 +219,17 @@ def test_stale_files_listed_and_reparsed(tmp_path):
     status = json.loads(invoke(home, "status", "--format", "json").output)
     assert [e["stale"] for e in status] == [False]
     assert json.loads(invoke(home, "stats", "--format", "json").output)["documents"] == 3
+
+
+def test_domain_words_of_every_file_in_a_batch_reach_the_index(tmp_path):
+    from pipeline import index as gindex
+    from support.variants import variant_b
+
+    variant_c(str(tmp_path / "1.pdf"))
+    variant_b(str(tmp_path / "2.pdf"))  # its issuers become dictionary words after the first file
+    home = tmp_path / "home"
+    assert invoke(home, "ingest", "-q", "--jobs", "1", str(tmp_path)).exit_code == 0
+    ix = gindex.open_index(home / "index")
+    with ix.searcher() as s:
+        body_words = {t.decode("utf-8") for t in s.reader().lexicon("body")}
+    assert {"阳曲县应急管理局", "盂县人民政府办公室"} <= body_words
