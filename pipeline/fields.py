@@ -86,9 +86,11 @@ _APPOINT_RE = re.compile(r"(任命|聘任|聘用|免去|撤销|解聘)\s*[:：]?
 _NAME = rf"[{CJK}·]{{2,5}}?"
 
 
-def personnel_records(body: str) -> list[PersonnelRecord]:
-    """任命/免去 decisions: '决定任命：王某为某职。' '决定免去：李某的某职务。'"""
-    if not re.search(r"(决定|同意)\s*(任命|免去|聘任|解聘|免职)", body):
+def personnel_records(body: str, title: str = "") -> list[PersonnelRecord]:
+    """任命/免去 decisions: '决定任命：王某为某职。' '决定免去：李某的某职务。' — in a personnel
+    notice (its title says so, or its body decides an appointment)."""
+    if not (re.search(r"(决定|同意)\s*(任命|免去|聘任|解聘|免职)", body)
+            or re.search(r"任免|任命|任职|免职|聘任|解聘|职务", title)):
         return []
     text = body.replace("\n", "")
     records: list[PersonnelRecord] = []
@@ -191,7 +193,7 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
         pdf_page_end=max(all_pages),
         body=body,
         tables=build_tables(body_items, layout),
-        personnel=personnel_records(body),
+        personnel=personnel_records(body, span.title),
         citations=_citations(body, own),
         page_marks=page_marks,
     )

@@ -65,14 +65,24 @@ def number_of_line(text: str) -> DocNumber | None:
     return parse_doc_number(_SIGNER_RE.sub("", text))
 
 
-def is_title_like(ln: Item, layout: Layout) -> bool:
+def is_title_like(ln: Item, layout: Layout, plain: bool = False) -> bool:
+    """Set as a title: larger than the text, or bold, and centred (or a full line of a long
+    title). plain: any centred line that is not a sentence (titles set like the body text)."""
     if not isinstance(ln, Line):
         return False
     mid = (layout.left + layout.right) / 2
     centred = abs(ln.center - mid) < 2.5 * layout.body_size and ln.x0 > layout.left + layout.body_size * 0.5
+    if plain:
+        return centred and ln.size >= layout.body_size * 0.95 and not ln.text.rstrip().endswith(
+            ("。", "；", "，", "：", ":"))
     full_width = ln.x0 <= layout.left + layout.body_size and ln.x1 >= layout.right - 2 * layout.body_size
     bigger = ln.size >= layout.body_size * 1.15
     return (bigger and (centred or full_width)) or (ln.bold and centred and ln.size >= layout.body_size)
+
+
+def _reads_as_title(lines: list[Line]) -> bool:
+    text = squash("".join(ln.text for ln in lines))
+    return "关于" in text or doc_type_of(text) is not None
 
 
 def _close(a: Line, b: Line, layout: Layout) -> bool:
@@ -80,10 +90,11 @@ def _close(a: Line, b: Line, layout: Layout) -> bool:
     return a.page == b.page and 0 <= b.top - a.bottom < 2.6 * max(a.size, layout.body_size)
 
 
-def _block_before(flow: list[Item], i: int, layout: Layout, lo: int) -> list[int]:
+def _block_before(flow: list[Item], i: int, layout: Layout, lo: int, plain: bool = False) -> list[int]:
     idx = []
     j = i - 1
-    while j >= lo and is_title_like(flow[j], layout) and _close(flow[j], flow[idx[-1] if idx else i], layout):
+    while (j >= lo and len(idx) < 5 and is_title_like(flow[j], layout, plain)
+           and _close(flow[j], flow[idx[-1] if idx else i], layout)):
         idx.append(j)
         j -= 1
     return idx[::-1]
@@ -147,6 +158,10 @@ def find_spans(flow: list[Item], layout: Layout, toc: list[TocEntry], lo: int = 
         if not isinstance(ln, Line) or number_of_line(ln.text) is None or ln.size > layout.body_size * 1.5:
             continue
         before = [j for j in _block_before(flow, i, layout, lo) if j not in taken]
+        if not before:  # a title set like the body text: centred lines that read as a title
+            before = [j for j in _block_before(flow, i, layout, lo, plain=True) if j not in taken]
+            if not _reads_as_title([flow[j] for j in before]):
+                before = []
         titled = any("关于" in squash(flow[j].text) or doc_type_of(flow[j].text) for j in before)
         after = [] if titled else _block_after(flow, i, layout)
         block = before + after

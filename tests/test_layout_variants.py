@@ -9,14 +9,14 @@ from pipeline.normalize import normalize_doc_number
 from pipeline.pages import read_pages
 from pipeline.parser import parse_pdf
 from support.builder import doc_key, full_title
-from support.variants import variant_a, variant_b, variant_c, variant_d, variant_e
+from support.variants import variant_a, variant_b, variant_c, variant_d, variant_e, variant_f
 
 
 def squash(text):
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
-VARIANTS = {"a": variant_a, "b": variant_b, "c": variant_c, "d": variant_d, "e": variant_e}
+VARIANTS = {"a": variant_a, "b": variant_b, "c": variant_c, "d": variant_d, "e": variant_e, "f": variant_f}
 
 
 _BUILT: dict = {}
@@ -83,7 +83,7 @@ def test_gazette_metadata(built):
     g = built["gazette"].gazette
     want = {"a": ("平定县人民政府公报", 2024, 3, 41), "b": ("盂县政府公报", 2024, 5, 88),
             "c": ("阳曲县人民政府公报", 2025, 1, 12), "d": ("寿阳县人民政府公报", 2024, 2, 20),
-            "e": ("昔阳县政府公报", 2024, 8, 100)}[built["name"]]
+            "e": ("昔阳县政府公报", 2024, 8, 100), "f": ("平遥县人民政府公报", 2024, 9, 60)}[built["name"]]
     assert (g.title, g.year, g.number, g.total_number) == want
 
 
@@ -139,3 +139,9 @@ def test_variant_d_specifics(variant):
     assert docs[0].addressees.endswith("各村民委员会")  # two lines joined
     assert docs[2].issuers == ["寿阳县农业农村局", "寿阳县财政局"]  # side by side on one line
     assert docs[0].page_end == 3 and [m[1] for m in docs[0].page_marks] == [2, 3]
+
+
+def test_variant_f_personnel_without_decision_word(variant):
+    docs = variant("f")["gazette"].documents
+    assert [(p.name, p.action, p.position) for p in docs[1].personnel] == [("赵立新", "任命", "县文物局局长")]
+    assert docs[0].personnel == []

@@ -259,3 +259,32 @@ def variant_e(path: str) -> dict:
     ]
     pages, _ = build_gazette(path, style, "昔阳县政府公报", "2024年第8期（总第100期）", ["2024年第8期"], docs)
     return {"docs": docs, "pages": pages, "style": style}
+
+
+def variant_f(path: str) -> dict:
+    """Titles set exactly like the body text (same size, not bold, only centred), and a personnel
+    notice worded '经研究，任命…' without 决定."""
+    style = Style(page="A4", body=14, title=14, header_text="平遥县人民政府公报", footer="dash", toc=False)
+    docs = [
+        DocSpec(
+            number="平遥政发〔2024〕30号",
+            issuer_header="平遥县人民政府",
+            title_lines=["关于进一步做好古城保护工作的意见"],
+            addressees="各乡镇人民政府，县直各有关单位：",
+            paragraphs=[prose(1, 4), prose(4, 3)],
+            signers=["平遥县人民政府"],
+            date="2024年9月3日",
+        ),
+        DocSpec(
+            number="平遥政任〔2024〕11号",
+            issuer_header="平遥县人民政府",
+            title_lines=["关于赵立新同志任职的通知"],
+            addressees="各乡镇人民政府，县直各有关单位：",
+            paragraphs=["经研究，任命赵立新为县文物局局长。"],
+            signers=["平遥县人民政府"],
+            date="2024年9月10日",
+            new_page=False,
+        ),
+    ]
+    pages, _ = build_gazette(path, style, "平遥县人民政府公报", "2024年第9期（总第60期）", ["2024年第9期"], docs)
+    return {"docs": docs, "pages": pages, "style": style}
