@@ -19,6 +19,7 @@ from .normalize import join_wrapped
 log = logging.getLogger(__name__)
 
 SPACE_RATIO = 0.4  # a gap wider than this many ems between two characters reads as a space
+WIDE_GAP = 1.5  # a gap of this many ems separates the cells of a table drawn without rules
 _BOLD_HINTS = ("bold", "heavy", "black", "hei", "demi", "semibold")
 
 
@@ -32,6 +33,9 @@ class Line:
     size: float
     bold: bool
     page: int  # 1-based physical page
+    # pieces of the line split at wide gaps, (x0, x1, text), when there are several: the cells
+    # of a table drawn without rules
+    segments: list[tuple[float, float, str]] = field(default_factory=list)
 
     @property
     def center(self) -> float:
@@ -44,6 +48,7 @@ class RawTable:
     rows: list[list[str]]
     page: int
     col_edges: list[float] = field(default_factory=list)
+    ruled: bool = True  # drawn with cell borders (else: columns aligned by white space)
 
     @property
     def top(self) -> float:
@@ -154,7 +159,8 @@ def read_page(page, number: int) -> Page:
     if tables:
         chars = [c for c in chars if not any(_inside(c, t.bbox) for t in tables)]
     lines = build_lines(chars, number)
-    return Page(number, float(page.width), float(page.height), lines, tables, len(page.images))
+    aligned, lines = find_aligned_tables(lines, number)
+    return Page(number, float(page.width), float(page.height), lines, tables + aligned, len(page.images))
 
 
 def clean_chars(chars: list[dict]) -> list[dict]:
@@ -235,6 +241,7 @@ def _make_line(group: list[dict], page: int) -> Line | None:
     if not text:
         return None
     visible = [c for c in group if not c["text"].isspace()]
+    segments = _segments(visible)
     sizes = [round(c["size"], 1) for c in visible]
     size = statistics.median(sizes)
     bold = sum(_is_bold(c["fontname"]) for c in visible) * 2 > len(visible)
@@ -247,7 +254,27 @@ def _make_line(group: list[dict], page: int) -> Line | None:
         size=size,
         bold=bold,
         page=page,
+        segments=segments if len(segments) > 1 else [],
     )
+
+
+def _segments(visible: list[dict]) -> list[tuple[float, float, str]]:
+    pieces: list[list[dict]] = []
+    for c in visible:
+        if pieces and c["x0"] - pieces[-1][-1]["x1"] < WIDE_GAP * max(c["size"], pieces[-1][-1]["size"]):
+            pieces[-1].append(c)
+        else:
+            pieces.append([c])
+    return [(p[0]["x0"], p[-1]["x1"], _text_of(p)) for p in pieces]
+
+
+def _text_of(chars: list[dict]) -> str:
+    out = ""
+    for prev, c in zip([None] + chars[:-1], chars):
+        if prev is not None and c["x0"] - prev["x1"] > SPACE_RATIO * max(c["size"], prev["size"]):
+            out += " "
+        out += c["text"]
+    return out
 
 
 # -- tables ---------------------------------------------------------------
@@ -275,3 +302,57 @@ def find_ruled_tables(page, chars: list[dict], number: int) -> list[RawTable]:
         col_edges = sorted({round(c[0], 0) for row in table.rows for c in row.cells if c})
         found.append(RawTable(tuple(float(v) for v in table.bbox), rows, number, col_edges))
     return found
+
+
+def _column(seg: tuple[float, float, str], bounds: list[float], em: float) -> int:
+    """The column a cell piece stands in: how many column boundaries lie left of its start."""
+    return sum(1 for b in bounds if seg[0] + 0.5 * em >= b)
+
+
+def find_aligned_tables(lines: list[Line], page: int) -> tuple[list[RawTable], list[Line]]:
+    """Tables drawn without rules: three or more rows of three or more cells split by wide gaps,
+    whose cells fall into the columns of the first row; a line whose first column is empty
+    continues the cells of the row above (a wrapped cell). Returns the tables and the lines left."""
+    tables: list[RawTable] = []
+    used: set[int] = set()
+    i = 0
+    while i < len(lines):
+        head = lines[i]
+        if len(head.segments) < 3:
+            i += 1
+            continue
+        em = head.size
+        bounds = [(a[1] + b[0]) / 2 for a, b in zip(head.segments, head.segments[1:])]
+        rows = [[s[2] for s in head.segments]]
+        block = [i]
+        j = i + 1
+        while j < len(lines):
+            ln = lines[j]
+            if ln.top - lines[block[-1]].bottom > 2.5 * em or abs(ln.size - em) > 1.5:
+                break
+            segs = ln.segments or [(ln.x0, ln.x1, ln.text)]
+            cols = [_column(s, bounds, em) for s in segs]
+            if len(set(cols)) != len(cols):
+                break
+            if cols[0] == 0 and len(segs) >= 2:  # a new row
+                row = [""] * len(head.segments)
+                for c, s in zip(cols, segs):
+                    row[c] = s[2]
+                rows.append(row)
+            elif cols[0] > 0:  # wrapped cells of the row above
+                for c, s in zip(cols, segs):
+                    rows[-1][c] = join_wrapped([rows[-1][c], s[2]])
+            else:
+                break
+            block.append(j)
+            j += 1
+        full = sum(1 for r in rows if sum(1 for c in r if c) >= 3)
+        if len(rows) >= 3 and full >= 3:
+            members = [lines[k] for k in block]
+            bbox = (min(ln.x0 for ln in members), members[0].top, max(ln.x1 for ln in members), members[-1].bottom)
+            tables.append(RawTable(bbox, rows, page, bounds, ruled=False))
+            used.update(block)
+            i = j
+        else:
+            i += 1
+    return tables, [ln for k, ln in enumerate(lines) if k not in used]

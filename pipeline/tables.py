@@ -34,7 +34,7 @@ def _continues(prev: RawTable, nxt: RawTable, between: list) -> bool:
         return False
     if len(prev.rows[0]) != len(nxt.rows[0]):
         return False
-    if prev.col_edges and nxt.col_edges and len(prev.col_edges) == len(nxt.col_edges):
+    if prev.ruled and nxt.ruled and prev.col_edges and nxt.col_edges and len(prev.col_edges) == len(nxt.col_edges):
         return all(abs(a - b) <= 6 for a, b in zip(prev.col_edges, nxt.col_edges))
     return True
 

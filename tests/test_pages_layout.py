@@ -67,3 +67,38 @@ def test_section_headers_that_change_are_running_matter_too():
     removed = {pages[p - 1].lines[i].text for p, i in layout.furniture}
     assert set(sections) <= removed
     assert not any(t in r for t in texts for r in removed)
+
+
+def _row(cells, top, page=1, size=10.0):
+    """Characters of one line, its cells starting at the given x positions."""
+    out = []
+    for x, text in cells:
+        for k, ch in enumerate(text):
+            out.append(char(ch, x + k * size, top, size))
+    return out
+
+
+def test_table_without_rules_found_and_wrapped_cells_joined():
+    from pipeline.pages import find_aligned_tables
+
+    chars = _row([(72, "序号"), (120, "单位名称"), (300, "负责人"), (400, "地址")], 100)
+    chars += _row([(72, "1"), (120, "县医院住院部"), (300, "张三"), (400, "冠山镇")], 116)
+    chars += _row([(120, "东院"), (400, "一号")], 132)  # wrapped cells, first column empty
+    chars += _row([(72, "2"), (120, "县中学"), (300, "李四"), (400, "冶西镇")], 148)
+    chars += _row([(72, "各单位要切实加强组织领导，明确责任分工，确保各项任务按时完成。")], 180)
+    tables, rest = find_aligned_tables(build_lines(clean_chars(chars), 1), 1)
+    assert len(tables) == 1 and not tables[0].ruled
+    assert tables[0].rows == [["序号", "单位名称", "负责人", "地址"], ["1", "县医院住院部东院", "张三", "冠山镇一号"],
+                              ["2", "县中学", "李四", "冶西镇"]]
+    assert [ln.text for ln in rest] == ["各单位要切实加强组织领导，明确责任分工，确保各项任务按时完成。"]
+
+
+def test_prose_and_signatures_are_not_tables():
+    from pipeline.pages import find_aligned_tables
+
+    chars = _row([(72, "为全面贯彻落实有关规定，进一步加强管理，现将有关事项通知如下。")], 100)
+    chars += _row([(300, "某某县财政局"), (420, "某某县教育局")], 130)  # joint signature, two cells
+    chars += _row([(72, "第一章"), (150, "总"), (200, "则")], 160)  # a spaced heading, one row only
+    lines = build_lines(clean_chars(chars), 1)
+    tables, rest = find_aligned_tables(lines, 1)
+    assert tables == [] and len(rest) == len(lines)

@@ -42,6 +42,7 @@ class TableSpec:
     repeat_header: bool = True
     break_rows: bool = False  # let a row split across the page break
     continued_mark: str | None = None  # e.g. "（续表）" above the table on the next page
+    ruled: bool = True  # False: no cell borders, columns kept apart by white space only
 
 
 @dataclass
@@ -202,8 +203,10 @@ class Writer:
         total = self.right - self.left
         widths = [w * total for w in spec.widths]
 
+        gutter = 6 if spec.ruled else 1.8 * size
+
         def cell_lines(row):
-            return [wrap(cell, size, w - 6) or [""] for cell, w in zip(row, widths)]
+            return [wrap(cell, size, w - gutter) or [""] for cell, w in zip(row, widths)]
 
         def draw_row(cells, top):
             height = max(len(c) for c in cells) * lead + 6
@@ -213,16 +216,18 @@ class Writer:
                     self.c.setFont(FONT, size)
                     self.c.drawString(x + 3, top - 3 - (k + 1) * lead + 3, t)
                 x += w
-            self.c.line(self.left, top - height, self.right, top - height)
-            xs = [self.left]
-            for w in widths:
-                xs.append(xs[-1] + w)
-            for xv in xs:
-                self.c.line(xv, top, xv, top - height)
+            if spec.ruled:
+                self.c.line(self.left, top - height, self.right, top - height)
+                xs = [self.left]
+                for w in widths:
+                    xs.append(xs[-1] + w)
+                for xv in xs:
+                    self.c.line(xv, top, xv, top - height)
             return height
 
         def start_segment(with_header):
-            self.c.line(self.left, self.y, self.right, self.y)
+            if spec.ruled:
+                self.c.line(self.left, self.y, self.right, self.y)
             if with_header:
                 self.y -= draw_row(cell_lines(spec.header), self.y)
 

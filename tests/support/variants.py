@@ -233,7 +233,8 @@ def variant_d(path: str) -> dict:
 
 def variant_e(path: str) -> dict:
     """No TOC and no 文号 at all (announcements found by their title and addressee line),
-    bare page numbers at the outer corner, titles only a little larger than the body text."""
+    bare page numbers at the outer corner, titles only a little larger than the body text, and a
+    table drawn without rules (columns kept apart by white space) crossing a page."""
     style = Style(page="B5", margin_x=56, body=10.5, title=13, header_text="", footer="bare", footer_outer=True,
                   toc=False)
     docs = [
@@ -245,6 +246,9 @@ def variant_e(path: str) -> dict:
             paragraphs=[prose(0, 5), prose(3, 4)],
             signers=["昔阳县人民政府"],
             date="2024年8月1日",
+            attachments=[AttachmentSpec("附件", "2024年度统计执法检查对象名单", table=TableSpec(
+                ["序号", "单位名称", "负责人", "联系电话", "地址"], _rows(40), [0.1, 0.34, 0.16, 0.18, 0.22],
+                ruled=False))],
         ),
         DocSpec(
             number=None,
