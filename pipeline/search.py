@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .index import issuer_key, open_index
 from .model import page_at
-from .normalize import normalize_doc_number, squash
+from .normalize import nfkc, normalize_doc_number, squash
 
 SNIPPET_CHARS = 100
 MARK_OPEN, MARK_CLOSE = "<em>", "</em>"
@@ -99,7 +99,13 @@ def _parse_query(ix, text: str, fields=WORD_FIELDS):
     if number:
         return Or([Term("number", number, boost=100.0), Term("citations", number)]), True
     parser = MultifieldParser(list(fields), ix.schema, fieldboosts=FIELD_BOOSTS)
-    return parser.parse(text), False
+    return parser.parse(query_syntax(text)), False
+
+
+def query_syntax(text: str) -> str:
+    """Chinese typing into query syntax: full-width letters, colons and brackets folded (NFKC),
+    “curly” and 「corner」 quotes made phrase quotes."""
+    return re.sub(r"[“”「」『』]", '"', nfkc(text))
 
 
 def _highlight_strings(q) -> list[str]:

@@ -36,6 +36,8 @@ RELEVANCE = [
     (["义井镇瀑里村"], ["城政发〔2023〕5号", "城政发〔2023〕9号"]),  # a place only in tables
     (["数字经济人才奖励办法"], ["城政办发〔2023〕8号"]),  # table cell of the decision list
     (['"进出平衡"'], ["城政办发〔2023〕9号"]),  # a phrase
+    (["“进出平衡”"], ["城政办发〔2023〕9号"]),  # a phrase in Chinese quotes
+    (["title：免职"], ["城政任字〔2023〕6号", "城政任字〔2023〕7号"]),  # a full-width colon
     (["中小學生"], ["城科发〔2023〕8号"]),  # traditional characters in the query
     (["中小学生"], ["城科发〔2023〕8号"]),  # simplified query, traditional text
     (["城政发[2023]12号"], ["城政发〔2023〕12号"]),  # pasted 文号, three bracket styles
