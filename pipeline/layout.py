@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .normalize import nfkc
 from .pages import Line, Page
@@ -50,16 +50,24 @@ class Layout:
     right: float  # the body text's right edge
     printed: dict[int, int | None]  # physical page -> printed page number
     furniture: set[tuple[int, int]]  # (page, line index) of running headers/footers/page numbers
+    heights: dict[int, float] = field(default_factory=dict)  # physical page -> page height
 
     def printed_page(self, physical: int) -> int | None:
         return self.printed.get(physical)
+
+    def in_lower_part(self, ln: Line) -> bool:
+        return ln.top > self.heights.get(ln.page, 842.0) * 0.5
+
+    def in_upper_part(self, ln: Line) -> bool:
+        return ln.bottom < self.heights.get(ln.page, 842.0) * 0.5
 
 
 def analyse(pages: list[Page]) -> Layout:
     body_size = _body_size(pages)
     furniture, numbers = _running_matter(pages, body_size)
     left, right = _margins(pages, body_size, furniture)
-    return Layout(body_size, left, right, _printed_pages(pages, numbers), furniture)
+    return Layout(body_size, left, right, _printed_pages(pages, numbers), furniture,
+                  {p.number: p.height for p in pages})
 
 
 def _body_size(pages: list[Page]) -> float:

@@ -86,7 +86,10 @@ def _reads_as_title(lines: list[Line]) -> bool:
 
 
 def _close(a: Line, b: Line, layout: Layout) -> bool:
-    """b follows a closely on the same page (lines of one block)."""
+    """b, the item right after a in the flow, belongs to a's block: close below it on the same
+    page, or first on the next page (a title block broken by a page break)."""
+    if b.page == a.page + 1:
+        return layout.in_lower_part(a) and layout.in_upper_part(b)
     return a.page == b.page and 0 <= b.top - a.bottom < 2.6 * max(a.size, layout.body_size)
 
 

@@ -70,6 +70,7 @@ class DocSpec:
     new_page: bool = True
     signers_inline: bool = False  # joint signers side by side on one line
     number_first: bool = False  # GB/T 9704 order: issuer header, 文号, then the title
+    break_before_number: bool = False  # a page break between the title and the 文号
     signer_on_number_line: str | None = None  # 上行文: '签发人：…' at the right of the 文号 line
 
 
@@ -315,6 +316,8 @@ def _render(path, style, title, issue_line, cover_lines, docs, toc_pages, back_m
             w.line(t, style.title, "center", bold=True)
         w.space(0.5)
         if d.number and not d.number_first:
+            if d.break_before_number:
+                w.new_page()
             w.line(number_line, style.body, "center")
         w.space(0.5)
         for part in wrap(d.addressees, style.body, w.right - w.left):

@@ -81,7 +81,8 @@ def variant_a(path: str) -> dict:
 
 
 def variant_b(path: str) -> dict:
-    """B5, '第 N 页' at the outer corner, no TOC, documents running on without page breaks,
+    """B5, '第 N 页' at the outer corner, no TOC, documents running on without page breaks (one
+    title block broken by a page break),
     faux-bold titles, dates in Chinese numerals, a personnel notice, a citation split by a line
     break, and a table whose row is broken by the page (no repeated header)."""
     style = Style(page="B5", margin_x=60, margin_top=70, margin_bottom=70, body=11, title=16,
@@ -108,6 +109,7 @@ def variant_b(path: str) -> dict:
             signers=["盂县人民政府"],
             date="二〇二四年五月十日",
             new_page=False,
+            break_before_number=True,  # its title ends one page, its 文号 starts the next
         ),
         DocSpec(
             number="盂政办发〔2024〕9号",
