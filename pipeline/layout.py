@@ -170,6 +170,12 @@ def _printed_pages(pages: list[Page], numbers: dict[int, int]) -> dict[int, int 
     return printed
 
 
+_HEADING_RE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十百]+[章节条]"
+    r"|\d{1,2}[.．、](?!\d)|[（(]\d{1,2}[）)])"
+)
+
+
 def paragraphs(lines: list[Line], layout: Layout) -> list[tuple[str, int]]:
     """Rebuild paragraphs across line wraps and page breaks: a new paragraph starts at an
     indented, centred or differently sized line, or after a line that stops short of the margin.
@@ -187,6 +193,8 @@ def paragraphs(lines: list[Line], layout: Layout) -> list[tuple[str, int]]:
             or prev.x1 < layout.right - 1.5 * em
             or abs(ln.size - prev.size) > 0.6
             or prev.x0 > layout.left + 4 * em  # after a centred or right-aligned line
+            # a full line that ends a sentence, then a numbered heading set flush left
+            or (prev.text.rstrip().endswith(("。", "！", "？", "：", ":")) and _HEADING_RE.match(ln.text))
         )
         if new:
             out.append([ln.text])

@@ -102,3 +102,15 @@ def test_prose_and_signatures_are_not_tables():
     lines = build_lines(clean_chars(chars), 1)
     tables, rest = find_aligned_tables(lines, 1)
     assert tables == [] and len(rest) == len(lines)
+
+
+def test_flush_left_heading_after_a_full_sentence_starts_a_paragraph():
+    from pipeline.layout import Layout, paragraphs
+
+    layout = Layout(12.0, 72.0, 520.0, {}, set())
+    full = [Line("这是一个完整的句子写到了行末为止并且正好在这里结束了全文的第一段。", 72, 520, 100, 112, 12, False, 1),
+            Line("二、工作要求", 72, 150, 120, 132, 12, False, 1),
+            Line("续行的文字没有缩进也没有句末标点所以接在上一行后面不另起一段而是同一段", 72, 520, 140, 152, 12, False, 1),
+            Line("的结尾。", 72, 120, 160, 172, 12, False, 1)]
+    assert [t for t, _ in paragraphs(full, layout)] == [
+        full[0].text, "二、工作要求", full[2].text + "的结尾。"]
