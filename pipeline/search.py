@@ -193,16 +193,17 @@ def mark(text: str, highlights: list[list[int]], open_: str = MARK_OPEN, close: 
 def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
     meta = fields["meta"]
     body = fields.get("body", "")
-    spans = find_spans(body, needles) if needles else []
     first_offset = None
-    if spans:
-        text, marks, first_offset = make_snippet(body, spans)
+    for name in ("body", "tables", "title"):  # the snippet comes from the first field that matches
+        source = fields.get(name, "")
+        spans = find_spans(source, needles) if needles else []
+        if spans:
+            text, marks, offset = make_snippet(source, spans)
+            if name == "body":
+                first_offset = offset
+            break
     else:
-        source = next((fields.get(f, "") for f in ("tables", "title") if needles and find_spans(fields.get(f, ""), needles)), None)
-        if source is not None:
-            text, marks, _ = make_snippet(source, find_spans(source, needles))
-        else:
-            text, marks, _ = make_snippet(body, [])
+        text, marks, _ = make_snippet(body, [])
     issue = None
     if meta.get("gazette_year") and meta.get("gazette_number"):
         issue = f"{meta['gazette_year']}年第{meta['gazette_number']}期"
