@@ -9,6 +9,7 @@ from .normalize import (
     CJK,
     CLOSE_BRACKETS,
     CN_NUM,
+    DOC_TYPES,
     OPEN_BRACKETS,
     cn_to_int,
     join_wrapped,
@@ -157,8 +158,7 @@ def _make_entry(text: str, page: int, category: str | None) -> TocEntry:
         # the agency code is the last word: after a space if any, else after the title's end
         whole = text[m.start():]
         if not head.endswith((" ", "\u3000")):
-            cut = max(agency.rfind(w) + len(w) for w in _TITLE_ENDINGS if w in agency) if any(
-                w in agency for w in _TITLE_ENDINGS) else 0
+            cut = max((agency.rfind(w) + len(w) for w in _TITLE_ENDINGS if w in agency), default=0)
             head, whole = text[: m.start() + cut], text[m.start() + cut:]
         number = normalize_doc_number(whole)
         if number:
@@ -166,5 +166,6 @@ def _make_entry(text: str, page: int, category: str | None) -> TocEntry:
     return TocEntry(tidy_spaces(text), number, page, category)
 
 
-_TITLE_ENDINGS = ("通知", "通报", "公示", "公告", "通告", "办法", "方案", "意见", "决定", "批复", "函",
-                  "规定", "规划", "细则", "报告", "请示", "纲要", "命令", "决议", "规则", "制度", "目录", "》")
+# where a TOC title ends and the agency code of its 文号 begins, when no space separates them;
+# 令 is left out: agency codes end with it too (晋政令〔…〕)
+_TITLE_ENDINGS = tuple(w for w in DOC_TYPES if w != "令") + ("目录", "》")

@@ -10,20 +10,17 @@ from dataclasses import dataclass, field
 
 from .front_matter import TocEntry
 from .layout import Layout
-from .normalize import DocNumber, join_wrapped, parse_doc_number, squash, tidy_spaces
+from .normalize import DOC_TYPES, DocNumber, join_wrapped, parse_doc_number, squash, tidy_spaces
 from .pages import Line, RawTable
 
 log = logging.getLogger(__name__)
 Item = Line | RawTable
-_BASE_TYPES = ("通知", "通报", "公示", "公告", "通告", "办法", "方案", "意见", "决定", "批复", "规定", "规划",
-               "细则", "报告", "请示", "纲要", "命令", "决议", "纪要", "规则", "制度", "议案", "指引", "条例",
-               "函", "令")
 
 
 def doc_type_of(title: str) -> str | None:
     """The 文种: the base document type that the title ends with (…暂行办法 -> 办法)."""
     t = re.sub(r"[\s》」）)]+$", "", title)
-    for word in sorted(_BASE_TYPES, key=len, reverse=True):
+    for word in sorted(DOC_TYPES, key=len, reverse=True):
         if t.endswith(word):
             return word
     return None
