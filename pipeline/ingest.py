@@ -164,18 +164,24 @@ def _reason(exc: BaseException, path: Path) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _gazette_or_error(read, path: Path, sha: str):
+    """parse_pages over the pages read() returns, or the exception that stopped it: reported
+    per file, the batch goes on."""
+    try:
+        return parse_pages(read(), path, sha)
+    except Exception as exc:
+        log.debug("parse failed", exc_info=True)
+        return exc
+
+
 def _parse_all(todo, jobs, progress):
     """Yield (path, sha, pages, Gazette or exception) as files finish."""
     if jobs <= 1 or not todo:
         for path, sha, n in todo:
             progress.file_started(path)
-            try:
-                pages = read_pages(path)
-                progress.pages_done(path, n)
-                yield path, sha, n, parse_pages(pages, path, sha)
-            except Exception as exc:  # reported per file; the batch goes on
-                log.debug("parse failed", exc_info=True)
-                yield path, sha, n, exc
+            outcome = _gazette_or_error(lambda: read_pages(path), path, sha)  # noqa: B023 - called at once
+            progress.pages_done(path, n)
+            yield path, sha, n, outcome
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_sigint) as pool:
         pending = {}
@@ -198,17 +204,9 @@ def _parse_all(todo, jobs, progress):
                 st["left"] -= 1
                 progress.pages_done(path, size)
                 if st["left"] == 0:
-                    if st["error"] is not None:
-                        yield path, st["sha"], st["n"], st["error"]
-                        continue
-                    try:
-                        st["pages"].sort(key=lambda p: p.number)
-                        yield path, st["sha"], st["n"], parse_pages(st["pages"], path, st["sha"])
-                    except Exception as exc:
-                        log.debug("parse failed", exc_info=True)
-                        yield path, st["sha"], st["n"], exc
-                    finally:
-                        st["pages"] = []
+                    pages, st["pages"] = sorted(st["pages"], key=lambda p: p.number), []
+                    outcome = st["error"] or _gazette_or_error(lambda: pages, path, st["sha"])  # noqa: B023
+                    yield path, st["sha"], st["n"], outcome
 
 
 def _store(g: Gazette, path: Path, sha: str, home: Home, manifest: dict, lock_timeout: float) -> FileResult:
