@@ -7,7 +7,7 @@ import re
 
 from .layout import Layout, paragraphs
 from .model import DocNumberParts, Document, PersonnelRecord
-from .normalize import CJK, find_doc_numbers, is_date_line, join_wrapped, nfkc, parse_date, squash
+from .normalize import CJK, SENTENCE_END, find_doc_numbers, is_date_line, join_wrapped, nfkc, parse_date
 from .pages import Line
 from .segment import Span, doc_type_of
 from .tables import build_tables
@@ -16,11 +16,16 @@ _DISCLOSURE_RE = re.compile(r"^[（(]\s*((?:此件|本件)[^）)]*?)\s*[）)]$")
 _ORG_END = ("政府", "局", "委", "办公室", "办", "会", "院", "处", "厅", "部", "所", "站", "中心", "队", "团",
             "社", "公司", "行", "室", "组", "府", "署", "馆", "校")
 _ATTACH_HEAD_RE = re.compile(r"^附\s*件\s*(?P<n>\d{1,2})?\s*[:：]\s*(?P<rest>.*)$")
+MAX_ISSUER_CHARS = 40  # a signing body's name is never longer; a longer line is text
 _ITEM_NUM_RE = re.compile(r"^\s*(?P<n>\d{1,2})\s*[.．、]\s*")
 
 
 def _is_right_block(ln: Line, layout: Layout) -> bool:
-    return ln.x0 > layout.left + (layout.right - layout.left) * 0.35
+    """Set towards the right: starting past a third of the line, or ending near the right margin
+    while starting well inside it (joint signers side by side)."""
+    em = layout.body_size
+    return ln.x0 > layout.left + (layout.right - layout.left) * 0.35 or (
+        ln.x1 > layout.right - 6 * em and ln.x0 > layout.left + 4 * em)
 
 
 def _split_signers(text: str) -> list[str]:
@@ -40,9 +45,11 @@ def _signature(lines: list[Line], layout: Layout) -> tuple[int | None, list[str]
         while j >= 0 and len(signers) < 6:
             s = lines[j]
             text = s.text.strip()
-            if not _is_right_block(s, layout) or text.endswith(("。", "；", "，", "：", ":")) or len(squash(text)) > 40:
+            names = _split_signers(text)
+            if (not _is_right_block(s, layout) or text.endswith(SENTENCE_END + ("：", ":"))
+                    or max(len(n) for n in names) > MAX_ISSUER_CHARS):
                 break
-            signers[:0] = _split_signers(text)
+            signers[:0] = names
             j -= 1
         return d, signers, parse_date(nfkc(ln.text))
     return None, [], None
@@ -176,6 +183,11 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
     number = span.number
     own = str(number) if number else None
     all_pages = [x.page for x in items[span.start: span.end]]
+    warnings = list(span.warnings)
+    if date is None:
+        warnings.append("no date (成文日期) found under a signature")
+    if not issuers:
+        warnings.append("no issuer found")
     return Document(
         doc_number=own,
         doc_number_parts=DocNumberParts(number.agency_code, number.year, number.serial) if number else None,
@@ -196,4 +208,5 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
         personnel=personnel_records(body, span.title),
         citations=_citations(body, own),
         page_marks=page_marks,
+        warnings=warnings,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .normalize import (
     CJK,
@@ -20,6 +21,10 @@ from .normalize import (
     tidy_spaces,
 )
 from .pages import Line
+from .settings import DEFAULT
+
+if TYPE_CHECKING:
+    from .layout import Layout
 
 _NUM = rf"(?:\d+|[{CN_NUM}]+)"
 _ISSUE_RE = re.compile(rf"(?P<y>(?:19|20)\d\d)\s*年?\s*[（(]?\s*第\s*(?P<n>{_NUM})\s*期")
@@ -85,12 +90,15 @@ _SECTION_RE = re.compile(
 _LEADERS = ".．。…⋯·・‧"
 _DASH = "-—–－‐"
 _TAIL_RE = re.compile(
-    rf"(?P<lead>[{_LEADERS}\s]*)(?P<num>[{_DASH}]?\s*(?P<n>\d{{1,4}})\s*[{_DASH}]?|第\s*(?P<n2>\d{{1,4}})\s*页)\s*$"
+    rf"(?P<lead>[{_LEADERS}\s]*)(?P<num>[{_DASH}]?\s*(?P<n>\d{{1,4}})\s*[{_DASH}]?|第\s*(?P<n2>\d{{1,4}})\s*页"
+    rf"|[（(]\s*(?P<n3>\d{{1,4}})\s*[）)])\s*$"
 )
+# a 文号 at the end of an entry, bare or in parentheses: …的通知（城政发〔2023〕5号）
 _NUMBER_AT_END_RE = re.compile(
-    rf"(?P<agency>[{CJK}]{{1,12}})\s*[{re.escape(OPEN_BRACKETS)}]\s*(?:19|20)\d\d\s*[{re.escape(CLOSE_BRACKETS)}]\s*\d{{1,5}}\s*号\s*$"
+    rf"(?P<open>[（(]\s*)?(?P<agency>[{CJK}]{{1,12}})\s*[{re.escape(OPEN_BRACKETS)}]\s*(?:19|20)\d\d\s*"
+    rf"[{re.escape(CLOSE_BRACKETS)}]\s*\d{{1,5}}\s*号\s*(?(open)[）)])\s*$"
 )
-_TOC_HEAD_RE = re.compile(r"^(目录|目次)$")
+_TOC_HEAD_RE = re.compile(r"^(?:本期)?(目录|目次)$")
 # characters that continue a wrapped number rather than follow a page number
 _UNIT_AFTER_NUMBER = "年月日号期届次个万元%〕]）)"
 
@@ -101,9 +109,9 @@ def _entry_end(text: str, next_text: str | None) -> tuple[str, int] | None:
     if not m or m.start() == 0:
         return None
     lead, num = m.group("lead"), m.group("num")
-    page = int(m.group("n") or m.group("n2"))
+    page = int(m.group("n") or m.group("n2") or m.group("n3"))
     n_leaders = sum(1 for ch in lead if ch in _LEADERS)
-    decorated = num.strip()[0] in _DASH and num.strip()[-1] in _DASH or "页" in num
+    decorated = (num.strip()[0] in _DASH and num.strip()[-1] in _DASH) or "页" in num or m.group("n3") is not None
     before = text[: m.start()].rstrip()
     spaced = bool(lead) and lead[-1].isspace() if lead else False
     if n_leaders >= 2 or decorated or (n_leaders == 1 and num.strip()[0] in _DASH):
@@ -115,36 +123,55 @@ def _entry_end(text: str, next_text: str | None) -> tuple[str, int] | None:
     return None
 
 
-def parse_toc(lines: list[Line]) -> tuple[list[TocEntry], int | None, int | None]:
+def _is_centred_heading(ln: Line, layout: Layout | None) -> bool:
+    """A TOC section heading set as a short centred line of its own (no page reference)."""
+    if layout is None:
+        return False
+    st = layout.settings
+    mid = (layout.left + layout.right) / 2
+    text = squash(ln.text)
+    return (abs(ln.center - mid) < st.centre_tolerance * layout.body_size
+            and ln.x0 > layout.left + layout.body_size and 2 <= len(text) <= st.toc_section_max_chars
+            and re.fullmatch(f"[{CJK}（）()、]+", text) is not None)
+
+
+def parse_toc(lines: list[Line], layout: Layout | None = None) -> tuple[list[TocEntry], int | None, int | None]:
     """TOC entries from the flow lines; returns (entries, first index, index after the TOC)."""
     start = next((i for i, ln in enumerate(lines) if _TOC_HEAD_RE.match(squash(ln.text))), None)
     if start is None:
         return [], None, None
+    max_lines = layout.settings.toc_max_entry_lines if layout else DEFAULT.toc_max_entry_lines
     entries: list[TocEntry] = []
     category = None
     buf: list[str] = []
+    heading_at = None  # the section heading read last, while no entry has followed it
+    buf_start = start + 1
     i = start + 1
     while i < len(lines):
         ln = lines[i]
         text = nfkc(ln.text).strip()
         nxt = nfkc(lines[i + 1].text) if i + 1 < len(lines) else None
         sec = _SECTION_RE.match(re.sub(r"\s+", "", text))
-        if sec and not buf:
-            category = sec.group("a") or sec.group("b")
+        if not buf and (sec or _is_centred_heading(ln, layout)):
+            category = (sec.group("a") or sec.group("b")) if sec else squash(ln.text)
+            heading_at = i if heading_at is None else heading_at
             i += 1
             continue
+        if not buf:
+            buf_start = i
         buf.append(ln.text.strip())
         end = _entry_end(join_wrapped(buf), nxt)
         if end is not None:
             entries.append(_make_entry(end[0], end[1], category))
             buf = []
-        elif len(buf) >= 4:  # four lines without a page number: the TOC is over
-            i -= len(buf) - 1
-            buf = []
+            heading_at = None
+        elif len(buf) >= max_lines:  # so many lines without a page number: the TOC is over
             break
         i += 1
-    if buf:
-        i -= len(buf)
+    if buf:  # lines that end no entry: the TOC ended before them
+        i = buf_start
+    if heading_at is not None:  # a centred line after the last entry: the first document's head
+        i = heading_at
     return entries, start, i
 
 
@@ -155,9 +182,10 @@ def _make_entry(text: str, page: int, category: str | None) -> TocEntry:
     if m:
         head = text[: m.start()]
         agency = m.group("agency")
-        # the agency code is the last word: after a space if any, else after the title's end
-        whole = text[m.start():]
-        if not head.endswith((" ", "\u3000")):
+        # the agency code is the last word: after a space or an opening parenthesis if any, else
+        # after the title's end
+        whole = text[m.start():].strip().lstrip("（(").rstrip("）)") if m.group("open") else text[m.start():]
+        if not m.group("open") and not head.endswith((" ", "\u3000")):
             cut = max((agency.rfind(w) + len(w) for w in _TITLE_ENDINGS if w in agency), default=0)
             head, whole = text[: m.start() + cut], text[m.start() + cut:]
         number = normalize_doc_number(whole)

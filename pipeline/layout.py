@@ -9,22 +9,17 @@ from dataclasses import dataclass, field
 
 from .normalize import nfkc
 from .pages import Line, Page
+from .settings import DEFAULT, ParseSettings
 
-EDGE_LINES = 2  # how many lines at the top and at the bottom of a page can be running matter
 _DASHES = r"\-—–－‐‑―_~·•"
 PAGE_NUMBER_RES = [
-    re.compile(rf"^[{_DASHES}\s]*(\d{{1,4}})[{_DASHES}\s]*$"),  # 3, - 3 -, — 3 —
+    re.compile(rf"^[{_DASHES}\s]*(\d{{1,4}})[{_DASHES}\s]*$"),  # 3, - 3 -, — 3 —, · 3 ·
     re.compile(r"^第\s*(\d{1,4})\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?$"),  # 第 3 页, 第3页 共9页
     re.compile(r"^(?:page|p\.)\s*(\d{1,4})(?:\s*(?:of|/)\s*\d+)?$", re.I),  # Page 3, Page 3 of 9
     re.compile(r"^(\d{1,4})\s*/\s*\d{1,4}$"),  # 3/9
+    re.compile(r"^[(（\[［]\s*(\d{1,4})\s*[)）\]］]$"),  # (3), （3）
 ]
-# A page number at either end of a running header/footer line ("公报 2023年第2期   第 3 页").
-_EMBEDDED_PAGE_RES = [
-    re.compile(r"第\s*(\d{1,4})\s*页(?:\s*共\s*\d+\s*页)?\s*$"),
-    re.compile(r"^\s*第\s*(\d{1,4})\s*页"),
-    re.compile(rf"\s[{_DASHES}]*\s*(\d{{1,4}})\s*[{_DASHES}]*\s*$"),
-    re.compile(rf"^\s*[{_DASHES}]*\s*(\d{{1,4}})\s*[{_DASHES}]*\s"),
-]
+_ANY_NUMBER_RE = re.compile(r"(?<!\d)\d{1,4}(?!\d)")
 
 
 def page_number_of(text: str) -> int | None:
@@ -51,6 +46,9 @@ class Layout:
     printed: dict[int, int | None]  # physical page -> printed page number
     furniture: set[tuple[int, int]]  # (page, line index) of running headers/footers/page numbers
     heights: dict[int, float] = field(default_factory=dict)  # physical page -> page height
+    settings: ParseSettings = DEFAULT
+    warnings: list[str] = field(default_factory=list)
+    extent: dict[int, tuple[float, float]] = field(default_factory=dict)  # page -> top, bottom of its content
 
     def printed_page(self, physical: int) -> int | None:
         return self.printed.get(physical)
@@ -61,13 +59,32 @@ class Layout:
     def in_upper_part(self, ln: Line) -> bool:
         return ln.bottom < self.heights.get(ln.page, 842.0) * 0.5
 
+    def first_on_page(self, ln: Line) -> bool:
+        """Nothing but running matter above it on its page."""
+        return ln.top <= self.extent.get(ln.page, (ln.top, ln.bottom))[0] + 0.5
 
-def analyse(pages: list[Page]) -> Layout:
+    def last_on_page(self, ln: Line) -> bool:
+        """Nothing but running matter below it on its page."""
+        return ln.bottom >= self.extent.get(ln.page, (ln.top, ln.bottom))[1] - 0.5
+
+
+def analyse(pages: list[Page], settings: ParseSettings = DEFAULT) -> Layout:
     body_size = _body_size(pages)
-    furniture, numbers = _running_matter(pages, body_size)
-    left, right = _margins(pages, body_size, furniture)
-    return Layout(body_size, left, right, _printed_pages(pages, numbers), furniture,
-                  {p.number: p.height for p in pages})
+    furniture, candidates = _running_matter(pages, body_size, settings)
+    left, right = _margins(pages, body_size, furniture, settings)
+    printed, warnings = _printed_pages(pages, candidates, settings)
+    return Layout(body_size, left, right, printed, furniture, {p.number: p.height for p in pages}, settings,
+                  warnings, _extents(pages, furniture))
+
+
+def _extents(pages: list[Page], furniture: set[tuple[int, int]]) -> dict[int, tuple[float, float]]:
+    out = {}
+    for p in pages:
+        boxes = [(ln.top, ln.bottom) for i, ln in enumerate(p.lines) if (p.number, i) not in furniture]
+        boxes += [(t.top, t.bottom) for t in p.tables]
+        if boxes:
+            out[p.number] = (min(b[0] for b in boxes), max(b[1] for b in boxes))
+    return out
 
 
 def _body_size(pages: list[Page]) -> float:
@@ -78,71 +95,71 @@ def _body_size(pages: list[Page]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 12.0
 
 
-def _edge_indexes(page: Page) -> list[int]:
+def _edge_indexes(page: Page, n_edge: int) -> list[int]:
     n = len(page.lines)
-    idx = list(range(min(EDGE_LINES, n))) + list(range(max(n - EDGE_LINES, 0), n))
+    idx = list(range(min(n_edge, n))) + list(range(max(n - n_edge, 0), n))
     return sorted(set(idx))
 
 
-def _running_matter(pages: list[Page], body_size: float):
+def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
     """Lines at the page edges whose text (digits masked) recurs on many pages at the same
-    height, and lone page numbers at the edges. Returns their places and the printed numbers."""
+    height, and lone page numbers at the edges. Returns their places and, per page, the numbers
+    they carry that could be its printed page number: (number, lone) pairs."""
     n_pages = len(pages)
     counts: Counter[tuple[str, int]] = Counter()
     for p in pages:
-        keys = {(_mask(p.lines[i].text), _band(p, p.lines[i])) for i in _edge_indexes(p)}
+        keys = {(_mask(p.lines[i].text), _band(p, p.lines[i], st)) for i in _edge_indexes(p, st.edge_lines)}
         counts.update(keys)
-    need = max(2, min(3, n_pages - 1), int(0.3 * n_pages + 0.5))
+    need = max(st.running_min_pages, min(3, n_pages - 1), int(st.running_share * n_pages + 0.5))
     repeated = {k for k, c in counts.items() if c >= need}
     # set smaller than the text, at the very edge: a header that changes by section (its own
     # title on the pages of that section) needs to recur only twice
     small_repeated = {k for k, c in counts.items() if c >= 2}
 
     furniture: set[tuple[int, int]] = set()
-    numbers: dict[int, int] = {}
+    candidates: dict[int, list[tuple[int, bool]]] = {}
     for p in pages:
         n = len(p.lines)
         # from each edge inwards, while the lines are running matter
-        for order in (range(min(EDGE_LINES, n)), range(n - 1, max(n - EDGE_LINES, 0) - 1, -1)):
+        for order in (range(min(st.edge_lines, n)), range(n - 1, max(n - st.edge_lines, 0) - 1, -1)):
             for i in order:
                 ln = p.lines[i]
                 if (p.number, i) in furniture:
                     continue
-                if not _in_margin(p, ln):
+                if not _in_margin(p, ln, st):
                     break
+                key = (_mask(ln.text), _band(p, ln, st))
                 num = page_number_of(ln.text)
-                if num is not None and ln.size <= body_size * 1.3:
-                    numbers.setdefault(p.number, num)
-                elif ((_mask(ln.text), _band(p, ln)) in repeated and ln.size <= body_size * 1.05) or (
-                        (_mask(ln.text), _band(p, ln)) in small_repeated and ln.size <= body_size * 0.85):
-                    for rx in _EMBEDDED_PAGE_RES:
-                        m = rx.search(nfkc(ln.text))
-                        if m:
-                            numbers.setdefault(p.number, int(m.group(1)))
-                            break
+                if num is not None and ln.size <= body_size * st.page_number_max_ratio:
+                    candidates.setdefault(p.number, []).append((num, True))
+                elif (key in repeated and ln.size <= body_size * st.running_max_ratio) or (
+                        key in small_repeated and ln.size <= body_size * st.small_running_ratio):
+                    # any number in a running line may be the page number (or a year, an issue)
+                    candidates.setdefault(p.number, []).extend(
+                        (int(m.group()), False) for m in _ANY_NUMBER_RE.finditer(nfkc(ln.text)))
                 else:
                     break
                 furniture.add((p.number, i))
-    return furniture, numbers
+    return furniture, candidates
 
 
-def _band(page: Page, ln: Line) -> int:
+def _band(page: Page, ln: Line, st: ParseSettings) -> int:
     """Which edge a line is on and its height there, in coarse steps (robust to small jitter)."""
     if ln.top < page.height / 2:
-        return int(ln.top // 8)
-    return -int((page.height - ln.bottom) // 8) - 1
+        return int(ln.top // st.band_step)
+    return -int((page.height - ln.bottom) // st.band_step) - 1
 
 
-def _in_margin(page: Page, ln: Line) -> bool:
-    return ln.bottom < page.height * 0.2 or ln.top > page.height * 0.8
+def _in_margin(page: Page, ln: Line, st: ParseSettings) -> bool:
+    return ln.bottom < page.height * st.edge_band or ln.top > page.height * (1 - st.edge_band)
 
 
-def _margins(pages: list[Page], body_size: float, furniture) -> tuple[float, float]:
+def _margins(pages: list[Page], body_size: float, furniture, st: ParseSettings) -> tuple[float, float]:
     lefts: Counter[int] = Counter()
     rights: Counter[int] = Counter()
     for p in pages:
         for i, ln in enumerate(p.lines):
-            if (p.number, i) in furniture or abs(ln.size - body_size) > 0.6:
+            if (p.number, i) in furniture or abs(ln.size - body_size) > st.size_tolerance:
                 continue
             lefts[round(ln.x0)] += 1
             rights[round(ln.x1)] += 1
@@ -155,19 +172,31 @@ def _margins(pages: list[Page], body_size: float, furniture) -> tuple[float, flo
     return left, right
 
 
-def _printed_pages(pages: list[Page], numbers: dict[int, int]) -> dict[int, int | None]:
-    """Physical -> printed page; pages without a visible number get it from the common offset."""
-    offsets = Counter(phys - num for phys, num in numbers.items())
+def _printed_pages(pages: list[Page], candidates: dict[int, list[tuple[int, bool]]],
+                   st: ParseSettings) -> tuple[dict[int, int | None], list[str]]:
+    """Physical -> printed page. Printed numbers rise by one a page, so the offset (physical minus
+    printed) that the most pages agree on wins; a number that does not advance with the pages (a
+    year, an issue number in a running header) agrees with no offset for long. Lone numbers break
+    ties. Pages without a visible number get theirs from the offset."""
+    votes: Counter[int] = Counter()
+    lone: Counter[int] = Counter()
+    for phys, cands in candidates.items():
+        for off in {phys - num for num, _ in cands}:
+            votes[off] += 1
+        for off in {phys - num for num, is_lone in cands if is_lone}:
+            lone[off] += 1
+    warnings: list[str] = []
+    offset = None
+    if votes:
+        offset = max(votes, key=lambda off: (votes[off], lone[off], -abs(off)))
+        if votes[offset] < min(st.page_fit_min_pages, len(pages)):
+            offset = None
+    if offset is None:
+        warnings.append("printed page numbers not found: pages are cited by their place in the file")
     printed: dict[int, int | None] = {}
-    offset = offsets.most_common(1)[0][0] if offsets else None
     for p in pages:
-        if p.number in numbers and (offset is None or p.number - numbers[p.number] == offset):
-            printed[p.number] = numbers[p.number]
-        elif offset is not None and p.number - offset >= 1:
-            printed[p.number] = p.number - offset
-        else:
-            printed[p.number] = None
-    return printed
+        printed[p.number] = p.number - offset if offset is not None and p.number - offset >= 1 else None
+    return printed, warnings
 
 
 _HEADING_RE = re.compile(
@@ -182,17 +211,17 @@ def paragraphs(lines: list[Line], layout: Layout) -> list[tuple[str, int]]:
     Returns each paragraph with the physical page of its first line."""
     from .normalize import join_wrapped
 
-    em = layout.body_size
+    em, st = layout.body_size, layout.settings
     out: list[list[str]] = []
     pages: list[int] = []
     prev: Line | None = None
     for ln in lines:
         new = (
             prev is None
-            or ln.x0 > layout.left + 0.8 * em
-            or prev.x1 < layout.right - 1.5 * em
-            or abs(ln.size - prev.size) > 0.6
-            or prev.x0 > layout.left + 4 * em  # after a centred or right-aligned line
+            or ln.x0 > layout.left + st.indent * em
+            or prev.x1 < layout.right - st.short_line * em
+            or abs(ln.size - prev.size) > st.size_tolerance
+            or prev.x0 > layout.left + st.centred_offset * em  # after a centred or right-aligned line
             # a full line that ends a sentence, then a numbered heading set flush left
             or (prev.text.rstrip().endswith(("。", "！", "？", "：", ":")) and _HEADING_RE.match(ln.text))
         )

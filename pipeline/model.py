@@ -84,6 +84,8 @@ class Document:
     citations: list[str] = field(default_factory=list)
     # [[offset in body, printed page], ...]: where each page's text begins, for citing a page
     page_marks: list[list[int]] = field(default_factory=list)
+    # what the parser was unsure of, for review (a document found without a 文号, no date, …)
+    warnings: list[str] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         """The printed page on which the body character at offset stands."""
@@ -112,6 +114,7 @@ class GazetteInfo:
     published: str | None
     publisher: str | None = None
     frequency: str | None = None
+    warnings: list[str] = field(default_factory=list)  # what the parser was unsure of, for review
 
 
 @dataclass

@@ -52,6 +52,11 @@ def tidy_spaces(text: str) -> str:
     return re.sub(r"(?<=[^\x00-\x7f]) (?=.)|(?<=.) (?=[^\x00-\x7f])", "", text)
 
 
+# -- punctuation ----------------------------------------------------------
+
+SENTENCE_END = ("。", "；", "，", "！", "？")  # a line ending so is running text, not a title or caption
+
+
 # -- document types (文种) --------------------------------------------------
 
 DOC_TYPES = ("通知", "通报", "公示", "公告", "通告", "办法", "方案", "意见", "决定", "批复", "规定", "规划",

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 SPACE_RATIO = 0.4  # a gap wider than this many ems between two characters reads as a space
 WIDE_GAP = 1.5  # a gap of this many ems separates the cells of a table drawn without rules
+CELL_WRAP_GAP = 0.7  # lines of one wrapped cell are closer than this many ems (rows add padding)
 _BOLD_HINTS = ("bold", "heavy", "black", "hei", "demi", "semibold")
 
 
@@ -297,8 +298,10 @@ def find_ruled_tables(page, chars: list[dict], number: int) -> list[RawTable]:
             rows.append(cells)
         n_cols = max((len(r) for r in rows), default=0)
         filled = sum(1 for r in rows for c in r if c)
-        if len(rows) < 2 or n_cols < 2 or filled * 2 < len(rows) * n_cols:
-            continue  # a frame around text, not a table
+        # a frame around text is no table; one row of three or more cells may be the rest of a
+        # table from the page before
+        if n_cols < 2 or (len(rows) < 2 and n_cols < 3) or (len(rows) >= 2 and filled * 2 < len(rows) * n_cols):
+            continue
         col_edges = sorted({round(c[0], 0) for row in table.rows for c in row.cells if c})
         found.append(RawTable(tuple(float(v) for v in table.bbox), rows, number, col_edges))
     return found
@@ -309,10 +312,51 @@ def _column(seg: tuple[float, float, str], bounds: list[float], em: float) -> in
     return sum(1 for b in bounds if seg[0] + 0.5 * em >= b)
 
 
+def _grow_rows(lines: list[Line], j: int, bounds: list[float], em: float, rows: list[list[str]],
+               prev: Line | None, header_open: bool) -> int:
+    """Add the lines from j on that fall into the columns to rows: a line with a first cell and
+    another starts a row; one without a first cell continues the cells of the row above; right
+    under the header row, a line filling few columns continues the header's cells (a wrapped
+    header). Returns the index of the first line not taken."""
+    n_cols = len(bounds) + 1
+    while j < len(lines):
+        ln = lines[j]
+        if prev is not None and (ln.top - prev.bottom > 2.5 * em or abs(ln.size - em) > 1.5):
+            break
+        segs = ln.segments or [(ln.x0, ln.x1, ln.text)]
+        cols = [_column(s, bounds, em) for s in segs]
+        if len(set(cols)) != len(cols):
+            break
+        tight = prev is not None and ln.top - prev.bottom < CELL_WRAP_GAP * em
+        if header_open and len(segs) * 2 < n_cols and tight:  # the header's cells wrapped
+            for c, s in zip(cols, segs):
+                rows[-1][c] = join_wrapped([rows[-1][c], s[2]])
+        elif len(rows) == 1 and header_open and cols[0] > 0:  # under a repeated header: the rest of a broken row
+            row = [""] * n_cols
+            for c, s in zip(cols, segs):
+                row[c] = s[2]
+            rows.append(row)
+            header_open = False
+        elif cols[0] == 0 and len(segs) >= 2:  # a new row
+            row = [""] * n_cols
+            for c, s in zip(cols, segs):
+                row[c] = s[2]
+            rows.append(row)
+            header_open = False
+        elif cols[0] > 0 and rows:  # wrapped cells of the row above
+            for c, s in zip(cols, segs):
+                rows[-1][c] = join_wrapped([rows[-1][c], s[2]])
+        else:
+            break
+        prev = ln
+        j += 1
+    return j
+
+
 def find_aligned_tables(lines: list[Line], page: int) -> tuple[list[RawTable], list[Line]]:
-    """Tables drawn without rules: three or more rows of three or more cells split by wide gaps,
-    whose cells fall into the columns of the first row; a line whose first column is empty
-    continues the cells of the row above (a wrapped cell). Returns the tables and the lines left."""
+    """Tables drawn without rules (or with horizontal rules only): three or more rows of three
+    or more cells split by wide gaps, whose cells fall into the columns of the first row. Returns
+    the tables and the lines left."""
     tables: list[RawTable] = []
     used: set[int] = set()
     i = 0
@@ -324,35 +368,56 @@ def find_aligned_tables(lines: list[Line], page: int) -> tuple[list[RawTable], l
         em = head.size
         bounds = [(a[1] + b[0]) / 2 for a, b in zip(head.segments, head.segments[1:])]
         rows = [[s[2] for s in head.segments]]
-        block = [i]
-        j = i + 1
-        while j < len(lines):
-            ln = lines[j]
-            if ln.top - lines[block[-1]].bottom > 2.5 * em or abs(ln.size - em) > 1.5:
-                break
-            segs = ln.segments or [(ln.x0, ln.x1, ln.text)]
-            cols = [_column(s, bounds, em) for s in segs]
-            if len(set(cols)) != len(cols):
-                break
-            if cols[0] == 0 and len(segs) >= 2:  # a new row
-                row = [""] * len(head.segments)
-                for c, s in zip(cols, segs):
-                    row[c] = s[2]
-                rows.append(row)
-            elif cols[0] > 0:  # wrapped cells of the row above
-                for c, s in zip(cols, segs):
-                    rows[-1][c] = join_wrapped([rows[-1][c], s[2]])
-            else:
-                break
-            block.append(j)
-            j += 1
+        j = _grow_rows(lines, i + 1, bounds, em, rows, head, header_open=True)
         full = sum(1 for r in rows if sum(1 for c in r if c) >= 3)
         if len(rows) >= 3 and full >= 3:
-            members = [lines[k] for k in block]
+            members = lines[i:j]
             bbox = (min(ln.x0 for ln in members), members[0].top, max(ln.x1 for ln in members), members[-1].bottom)
             tables.append(RawTable(bbox, rows, page, bounds, ruled=False))
-            used.update(block)
+            used.update(range(i, j))
             i = j
         else:
             i += 1
     return tables, [ln for k, ln in enumerate(lines) if k not in used]
+
+
+def continue_aligned_tables(pages: list[Page], furniture: set[tuple[int, int]]) -> None:
+    """A table without rules that ends its page goes on at the top of the next one with rows in
+    the same columns (too few there to be found as a table of their own): read them as its
+    continuation, a RawTable on the next page. furniture holds the (page, line index) of running
+    matter; it is kept true as lines are taken."""
+    from .tables import is_continued_mark
+
+    def is_furniture(page: int, k: int) -> bool:
+        return (page, k) in furniture
+
+    for p, nxt in zip(pages, pages[1:]):
+        last = max(p.tables, key=lambda t: t.bottom, default=None)
+        if last is None or last.ruled or nxt.number != p.number + 1:
+            continue
+        below = [ln for k, ln in enumerate(p.lines) if ln.top > last.bottom and not is_furniture(p.number, k)]
+        if below:
+            continue
+        lines = [(k, ln) for k, ln in enumerate(nxt.lines) if not is_furniture(nxt.number, k)]
+        if any(t.top < (lines[0][1].top if lines else 0) for t in nxt.tables):
+            continue
+        start = 0
+        while start < len(lines) and is_continued_mark(lines[start][1].text):
+            start += 1
+        plain = [ln for _, ln in lines]
+        if start >= len(plain) or not plain[start].segments:
+            continue
+        em = plain[start].size
+        rows: list[list[str]] = []
+        j = _grow_rows(plain, start, last.col_edges, em, rows, None, header_open=False)
+        if not rows or j == start:
+            continue
+        members = plain[start:j]
+        bbox = (min(ln.x0 for ln in members), members[0].top, max(ln.x1 for ln in members), members[-1].bottom)
+        nxt.tables.append(RawTable(bbox, rows, nxt.number, list(last.col_edges), ruled=False))
+        taken = {k for k, _ in lines[start:j]}
+        kept = [k for k in range(len(nxt.lines)) if k not in taken]
+        moved = {(nxt.number, old) for old in kept if (nxt.number, old) in furniture}
+        furniture -= moved
+        furniture |= {(nxt.number, new) for new, old in enumerate(kept) if (nxt.number, old) in moved}
+        nxt.lines = [nxt.lines[k] for k in kept]

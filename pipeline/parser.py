@@ -14,8 +14,9 @@ from .front_matter import parse_toc, read_cover
 from .layout import Layout, analyse
 from .model import Gazette, GazetteInfo, Source
 from .normalize import squash
-from .pages import Line, Page, read_pages, read_pages_parallel
-from .segment import find_spans
+from .pages import Line, Page, continue_aligned_tables, read_pages, read_pages_parallel
+from .segment import find_spans, toc_warnings
+from .settings import DEFAULT, ParseSettings
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +48,18 @@ def gazette_id(title: str | None, year: int | None, number: int | None, fallback
     return re.sub(r"[\s/\\:*?\"<>|]+", "_", raw)
 
 
-def parse_pages(pages: list[Page], path: Path, sha256: str | None = None) -> Gazette:
+def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,
+                settings: ParseSettings = DEFAULT) -> Gazette:
     """Build the Gazette from pages already read (see pages.read_pages)."""
     if not any(p.lines or p.tables for p in pages):
         if any(p.n_images for p in pages):
             raise NoTextLayerError("scanned PDF without a text layer: needs OCR", path=str(path))
         raise NoTextLayerError("no text on any page", path=str(path))
-    layout = analyse(pages)
+    layout = analyse(pages, settings)
+    continue_aligned_tables(pages, layout.furniture)
     flow = reading_flow(pages, layout)
     flow_lines = [x for x in flow if isinstance(x, Line)]
-    toc, _, toc_end = parse_toc(flow_lines)
+    toc, toc_start, toc_end = parse_toc(flow_lines, layout)
     lo = 0
     if toc_end is not None and toc_end < len(flow_lines):
         lo = next(k for k, x in enumerate(flow) if x is flow_lines[toc_end])
@@ -65,6 +68,15 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None) -> Gaz
         raise NoDocumentsError("no official documents recognized (no 文号 or document titles)", path=str(path))
     first_page = flow[spans[0].start].page
     cover = read_cover([ln for p in pages if p.number <= first_page for ln in p.lines])
+    warnings = list(layout.warnings)
+    if toc_start is None:
+        warnings.append("no table of contents found: categories are unknown")
+    elif not toc:
+        warnings.append("a table of contents was found but no entry could be read")
+    warnings += toc_warnings(spans, toc)
+    for name in ("title", "year", "number"):
+        if getattr(cover, name) is None:
+            warnings.append(f"gazette {name} not found on the cover")
 
     by_number = {e.doc_number: e.category for e in toc if e.doc_number}
     by_title = {squash(e.title): e.category for e in toc}
@@ -84,15 +96,18 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None) -> Gaz
         published=cover.published,
         publisher=cover.publisher,
         frequency=cover.frequency,
+        warnings=warnings,
     )
     source = Source(path.name, sha256 or file_sha256(path), len(pages), __version__)
     log.info("%s: %d pages, %d documents, %d tables", path.name, len(pages), len(documents),
              sum(len(d.tables) for d in documents))
+    for w in warnings:
+        log.warning("%s: %s", path.name, w)
     return Gazette(source=source, gazette=info, documents=documents)
 
 
-def parse_pdf(path: str | Path, jobs: int = 1) -> Gazette:
+def parse_pdf(path: str | Path, jobs: int = 1, settings: ParseSettings = DEFAULT) -> Gazette:
     """Parse one gazette PDF; jobs > 1 reads its pages in that many worker processes."""
     path = Path(path)
     pages = read_pages_parallel(path, jobs) if jobs > 1 else read_pages(path)
-    return parse_pages(pages, path)
+    return parse_pages(pages, path, settings=settings)

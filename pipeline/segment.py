@@ -1,6 +1,17 @@
-"""Stage 4: split the reading flow into documents. A document starts at its title block (issuer
-header and title lines, set larger or bold and centred) next to a 文号 line; documents without a
-文号 are found by their TOC title, or by a title block followed by an addressee line."""
+"""Stage 4: split the reading flow into documents.
+
+A document starts at a head block: an issuer line, a 文号 and title lines, set apart from the text
+(centred, larger or bold) and close together. No single cue is required: each candidate block is
+weighed on its evidence (a 文号 in any decoration and position, a title that reads as one, a TOC
+entry, an addressee line after it, a page or a signature before it, a signature and date after it),
+and one missing or unusual cue costs confidence, not the document. The passes:
+
+1. `head_blocks`: runs of centred/title-like lines and 文号 lines, split into issuer header,
+   文号 and title lines.
+2. `weigh`: the evidence for each block, as named cues with weights.
+3. `choose`: the blocks whose evidence reaches `settings.accept_score` become documents; the TOC
+   is checked against them.
+4. `close_spans`: each document runs to the next one; the last one stops at the back matter."""
 
 from __future__ import annotations
 
@@ -10,8 +21,18 @@ from dataclasses import dataclass, field
 
 from .front_matter import TocEntry
 from .layout import Layout
-from .normalize import DOC_TYPES, DocNumber, join_wrapped, parse_doc_number, squash, tidy_spaces
+from .normalize import (
+    DOC_TYPES,
+    SENTENCE_END,
+    DocNumber,
+    is_date_line,
+    join_wrapped,
+    parse_doc_number,
+    squash,
+    tidy_spaces,
+)
 from .pages import Line, RawTable
+from .tables import is_attachment_label
 
 log = logging.getLogger(__name__)
 Item = Line | RawTable
@@ -36,6 +57,9 @@ class Span:
     header_lines: list[Line] = field(default_factory=list)
     title_lines: list[Line] = field(default_factory=list)
     number_line: Line | None = None
+    score: int = 0
+    cues: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def number(self) -> DocNumber | None:
@@ -49,17 +73,31 @@ class Span:
 
     @property
     def title(self) -> str:
+        own = tidy_spaces(join_wrapped([ln.text for ln in self.title_lines]))
         head = self.issuer_header or ""
-        return tidy_spaces(head + join_wrapped([ln.text for ln in self.title_lines]))
+        if head and squash(own).startswith(squash(head)):  # a red head over a full title
+            return own
+        return tidy_spaces(head + own)
 
 
 _SIGNER_RE = re.compile(r"\s*签\s*发\s*人\s*[:：]\s*\S+(?:\s+\S+)*\s*$")
+_PARENS_RE = re.compile(r"^\s*[（(]\s*(.*?)\s*[）)]\s*$")
 
 
 def number_of_line(text: str) -> DocNumber | None:
-    """The 文号 a line consists of; a 签发人 (signing officer) beside it, as upward documents
-    print it, is allowed."""
-    return parse_doc_number(_SIGNER_RE.sub("", text))
+    """The 文号 a line consists of, bare or in parentheses; a 签发人 (signing officer) beside it,
+    as upward documents print it, is allowed."""
+    text = _SIGNER_RE.sub("", text)
+    m = _PARENS_RE.match(text)
+    return parse_doc_number(m.group(1) if m else text)
+
+
+def is_centred(ln: Line, layout: Layout) -> bool:
+    """Centred between the margins, with room on both sides (a full indented line is not)."""
+    mid = (layout.left + layout.right) / 2
+    em = layout.body_size
+    return (abs(ln.center - mid) < layout.settings.centre_tolerance * em and ln.x0 > layout.left + em * 0.5
+            and ln.x1 < layout.right - em * 0.5)
 
 
 def is_title_like(ln: Item, layout: Layout, plain: bool = False) -> bool:
@@ -67,46 +105,52 @@ def is_title_like(ln: Item, layout: Layout, plain: bool = False) -> bool:
     title). plain: any centred line that is not a sentence (titles set like the body text)."""
     if not isinstance(ln, Line):
         return False
-    mid = (layout.left + layout.right) / 2
-    centred = abs(ln.center - mid) < 2.5 * layout.body_size and ln.x0 > layout.left + layout.body_size * 0.5
+    st, em = layout.settings, layout.body_size
+    centred = is_centred(ln, layout)
     if plain:
-        return centred and ln.size >= layout.body_size * 0.95 and not ln.text.rstrip().endswith(
-            ("。", "；", "，", "：", ":"))
-    full_width = ln.x0 <= layout.left + layout.body_size and ln.x1 >= layout.right - 2 * layout.body_size
-    bigger = ln.size >= layout.body_size * 1.15
-    return (bigger and (centred or full_width)) or (ln.bold and centred and ln.size >= layout.body_size)
+        return centred and ln.size >= em * 0.95 and not ln.text.rstrip().endswith(SENTENCE_END + ("：", ":"))
+    full_width = ln.x0 <= layout.left + em and ln.x1 >= layout.right - 2 * em
+    bigger = ln.size >= em * st.title_ratio
+    return (bigger and (centred or full_width)) or (ln.bold and centred and ln.size >= em)
 
 
-def _reads_as_title(lines: list[Line]) -> bool:
-    text = squash("".join(ln.text for ln in lines))
+def reads_as_title(text: str) -> bool:
+    text = squash(text)
     return "关于" in text or doc_type_of(text) is not None
 
 
 def _close(a: Line, b: Line, layout: Layout) -> bool:
     """b, the item right after a in the flow, belongs to a's block: close below it on the same
     page, or first on the next page (a title block broken by a page break)."""
-    if b.page == a.page + 1:
-        return layout.in_lower_part(a) and layout.in_upper_part(b)
-    return a.page == b.page and 0 <= b.top - a.bottom < 2.6 * max(a.size, layout.body_size)
+    if b.page == a.page + 1:  # last on its page and first on the next, in the same size
+        return (layout.in_lower_part(a) and layout.in_upper_part(b) and layout.last_on_page(a)
+                and layout.first_on_page(b) and (abs(a.size - b.size) < layout.settings.size_tolerance
+                                                 or _is_number_line(a, layout) or _is_number_line(b, layout)))
+    return a.page == b.page and 0 <= b.top - a.bottom < layout.settings.block_gap * max(a.size, layout.body_size)
 
 
-def _block_before(flow: list[Item], i: int, layout: Layout, lo: int, plain: bool = False) -> list[int]:
-    idx = []
-    j = i - 1
-    while (j >= lo and len(idx) < 5 and is_title_like(flow[j], layout, plain)
-           and _close(flow[j], flow[idx[-1] if idx else i], layout)):
-        idx.append(j)
-        j -= 1
-    return idx[::-1]
+def _is_number_line(ln: Item, layout: Layout) -> bool:
+    return (isinstance(ln, Line) and ln.size <= layout.body_size * layout.settings.number_max_ratio
+            and number_of_line(ln.text) is not None)
 
 
-def _block_after(flow: list[Item], i: int, layout: Layout) -> list[int]:
-    idx = []
-    j = i + 1
-    while j < len(flow) and is_title_like(flow[j], layout) and _close(flow[idx[-1] if idx else i], flow[j], layout):
-        idx.append(j)
-        j += 1
-    return idx
+# -- pass 1: head blocks ------------------------------------------------------------------------
+
+@dataclass
+class HeadBlock:
+    items: list[int]  # flow indexes, in order
+    header: list[Line]
+    title: list[Line]
+    number_line: Line | None
+    stands_out: bool  # larger or bold, not only centred
+
+    @property
+    def start(self) -> int:
+        return self.items[0]
+
+    @property
+    def end(self) -> int:
+        return self.items[-1] + 1
 
 
 def _split_header(lines: list[Line]) -> tuple[list[Line], list[Line]]:
@@ -119,86 +163,194 @@ def _split_header(lines: list[Line]) -> tuple[list[Line], list[Line]]:
     return [], lines
 
 
+def head_blocks(flow: list[Item], layout: Layout, lo: int) -> list[HeadBlock]:
+    """Runs of title-like lines with at most one 文号 line among or next to them."""
+    st = layout.settings
+    blocks: list[HeadBlock] = []
+    i = lo
+    while i < len(flow):
+        if not (is_title_like(flow[i], layout, plain=True) or is_title_like(flow[i], layout)
+                or _is_number_line(flow[i], layout)):
+            i += 1
+            continue
+        run = [i]
+        numbers = [i] if _is_number_line(flow[i], layout) else []
+        j = i + 1
+        while j < len(flow) and len(run) < st.block_max_lines and _close(flow[run[-1]], flow[j], layout):
+            if _is_number_line(flow[j], layout):
+                if numbers:
+                    break
+                numbers.append(j)
+            elif not (is_title_like(flow[j], layout) or is_title_like(flow[j], layout, plain=True)):
+                break
+            run.append(j)
+            j += 1
+        texts = [k for k in run if k not in numbers]
+        lines = [flow[k] for k in texts]
+        header, title = _split_header(lines)
+        if title:
+            blocks.append(HeadBlock(run, header, title, flow[numbers[0]] if numbers else None,
+                                    any(is_title_like(ln, layout) for ln in lines)))
+        i = run[-1] + 1
+    return blocks
+
+
+# -- pass 2: evidence ---------------------------------------------------------------------------
+
+CUES = {
+    "文号": 2,  # a 文号 line inside or right next to the block
+    "toc": 3,  # the TOC lists this title or 文号
+    "reads_as_title": 1,  # 关于…, or ends with a 文种
+    "stands_out": 1,  # larger or bold, not only centred
+    "addressee": 1,  # a flush-left line ending with a colon right after it
+    "boundary": 1,  # first on its page, or after the previous document's date or note
+    "signature_after": 1,  # a date line (the 成文日期) before the next block
+    "not_in_toc": -3,  # the TOC lists 文号s, and neither this one nor its title
+    "after_attachment_label": -3,  # 附件 / 附件1 right above: an attachment's caption
+    "named_before": -2,  # the title is an attachment or measure named by the document before it
+}
+
+
 def _is_addressee(ln: Item, layout: Layout) -> bool:
     return (
         isinstance(ln, Line)
-        and ln.x0 <= layout.left + layout.body_size * 0.6
+        and ln.x0 <= layout.left + layout.body_size * layout.settings.flush_left
         and ln.text.rstrip().endswith(("：", ":"))
         and abs(ln.size - layout.body_size) < 1
     )
 
 
-def _cross_check(spans: list[Span], toc: list[TocEntry]) -> list[Span]:
-    """With a TOC that lists 文号, a titled 文号 found in the text but in no TOC entry (by number
-    or title) is a document quoted inside another one (转发), not a document of the issue."""
-    numbers = {e.doc_number for e in toc if e.doc_number}
-    titles = {squash(e.title) for e in toc}
-    if not toc or len(numbers) * 2 < len(toc):
-        return spans
-    kept = []
-    for span in spans:
-        number = span.number
-        if number and str(number) not in numbers and squash(span.title) not in titles:
-            log.info("%s is not in the table of contents: kept inside the document before it", number)
-            continue
-        kept.append(span)
-    found = {str(s.number) for s in kept if s.number}
-    for e in toc:
-        if e.doc_number and e.doc_number not in found:
-            log.warning("TOC entry %s (%s) was not found in the text", e.doc_number, e.title)
-    return kept
+def _addressee_follows(flow: list[Item], block: HeadBlock, layout: Layout) -> bool:
+    """The 主送机关 right under the block (it may wrap onto a second line)."""
+    for k in range(block.end, min(block.end + 3, len(flow))):
+        if _is_addressee(flow[k], layout):
+            return True
+        ln = flow[k]
+        if not isinstance(ln, Line) or ln.x0 > layout.left + layout.body_size * layout.settings.flush_left:
+            return False
+    return False
 
+
+def _ends_document(ln: Item, layout: Layout) -> bool:
+    """A line that closes a document: its date, or the note under the date."""
+    if isinstance(ln, RawTable):
+        return True
+    text = squash(ln.text)
+    return is_date_line(ln.text) or bool(re.fullmatch(r"[（(](此件|本件).*[）)]", text))
+
+
+def _boundary(flow: list[Item], block: HeadBlock, layout: Layout, lo: int) -> bool:
+    k = block.start
+    if k == lo or flow[k - 1].page != flow[k].page:
+        return True
+    return _ends_document(flow[k - 1], layout)
+
+
+def _date_before(flow: list[Item], start: int, stop: int, layout: Layout) -> bool:
+    mid = (layout.left + layout.right) / 2
+    return any(isinstance(x, Line) and x.center > mid and is_date_line(x.text) for x in flow[start:stop])
+
+
+_NAMED_RE = re.compile(r"《([^》]{2,60})》")
+
+
+def _names_in(span_title: str, lines: list[Line]) -> set[str]:
+    """Titles a document names as its attachments or the measure it issues."""
+    names = {squash(m) for m in _NAMED_RE.findall(span_title)}
+    for ln in lines:
+        m = re.match(r"^附\s*件\s*\d*\s*[:：]\s*(?:\d+\s*[.．、]\s*)?(.+)$", ln.text.strip())
+        if m:
+            names.add(squash(m.group(1)))
+    return names
+
+
+@dataclass
+class Toc:
+    numbers: set[str]
+    titles: set[str]
+    lists_numbers: bool  # most entries carry a 文号
+
+    @classmethod
+    def of(cls, toc: list[TocEntry]) -> Toc:
+        numbers = {e.doc_number for e in toc if e.doc_number}
+        return cls(numbers, {squash(e.title) for e in toc}, bool(toc) and len(numbers) * 2 >= len(toc))
+
+    def lists(self, title: str, number: DocNumber | None) -> bool:
+        return (number is not None and str(number) in self.numbers) or squash(title) in self.titles
+
+
+def weigh(flow: list[Item], blocks: list[HeadBlock], k: int, layout: Layout, toc: Toc, lo: int,
+          named: set[str]) -> list[str]:
+    """The cues that hold for block k."""
+    b = blocks[k]
+    span = Span(b.start, b.end, header_lines=b.header, title_lines=b.title, number_line=b.number_line)
+    title, number = span.title, span.number
+    nxt = blocks[k + 1].start if k + 1 < len(blocks) else len(flow)
+    cues = []
+    if number is not None:
+        cues.append("文号")
+    if toc.lists(title, number):
+        cues.append("toc")
+    elif toc.lists_numbers:
+        cues.append("not_in_toc")
+    if reads_as_title(title):
+        cues.append("reads_as_title")
+    if b.stands_out:
+        cues.append("stands_out")
+    if _addressee_follows(flow, b, layout):
+        cues.append("addressee")
+    if _boundary(flow, b, layout, lo):
+        cues.append("boundary")
+    if _date_before(flow, b.end, nxt, layout):
+        cues.append("signature_after")
+    if b.start > lo and isinstance(flow[b.start - 1], Line) and is_attachment_label(flow[b.start - 1].text):
+        cues.append("after_attachment_label")
+    if squash(title) in named:
+        cues.append("named_before")
+    return cues
+
+
+# -- pass 3: choose -----------------------------------------------------------------------------
+
+def choose(flow: list[Item], blocks: list[HeadBlock], layout: Layout, toc: list[TocEntry], lo: int) -> list[Span]:
+    st = layout.settings
+    toc_index = Toc.of(toc)
+    spans: list[Span] = []
+    named: set[str] = set()
+    for k, b in enumerate(blocks):
+        cues = weigh(flow, blocks, k, layout, toc_index, lo, named)
+        score = sum(CUES[c] for c in cues)
+        span = Span(b.start, b.end, header_lines=b.header, title_lines=b.title, number_line=b.number_line,
+                    score=score, cues=cues)
+        if score < st.accept_score:
+            if "文号" in cues:
+                log.info("%s (%s) is not taken as a document: %s", span.number, span.title, ", ".join(cues))
+            continue
+        if score < st.confident_score:
+            span.warnings.append(f"document recognized on weak evidence ({', '.join(cues)})")
+        if "文号" not in cues:
+            span.warnings.append("document found without a 文号")
+        spans.append(span)
+        nxt = blocks[k + 1].start if k + 1 < len(blocks) else len(flow)
+        named = _names_in(span.title, [x for x in flow[b.end:nxt] if isinstance(x, Line)])
+    return spans
+
+
+def toc_warnings(spans: list[Span], toc: list[TocEntry]) -> list[str]:
+    """TOC entries with no document found for them."""
+    numbers = {str(s.number) for s in spans if s.number}
+    titles = {squash(s.title) for s in spans}
+    out = []
+    for e in toc:
+        if not (e.doc_number in numbers or squash(e.title) in titles):
+            out.append(f"TOC entry {e.doc_number or ''} {e.title} (page {e.page}) has no matching document".replace("  ", " "))
+    return out
+
+
+# -- pass 4: ends -------------------------------------------------------------------------------
 
 def find_spans(flow: list[Item], layout: Layout, toc: list[TocEntry], lo: int = 0) -> list[Span]:
-    spans: list[Span] = []
-    taken: set[int] = set()
-    # 1. documents with a 文号 line next to a title block
-    for i in range(lo, len(flow)):
-        ln = flow[i]
-        if not isinstance(ln, Line) or number_of_line(ln.text) is None or ln.size > layout.body_size * 1.5:
-            continue
-        before = [j for j in _block_before(flow, i, layout, lo) if j not in taken]
-        if not before:  # a title set like the body text: centred lines that read as a title
-            before = [j for j in _block_before(flow, i, layout, lo, plain=True) if j not in taken]
-            if not _reads_as_title([flow[j] for j in before]):
-                before = []
-        titled = any("关于" in squash(flow[j].text) or doc_type_of(flow[j].text) for j in before)
-        after = [] if titled else _block_after(flow, i, layout)
-        block = before + after
-        if not block:
-            continue
-        lines = [flow[j] for j in block]
-        header, title = _split_header(lines)
-        if not title:
-            continue
-        start = min(block + [i])
-        spans.append(Span(start, max(block + [i]) + 1, header_lines=header, title_lines=title, number_line=ln))
-        taken.update(block + [i])
-    # 2. documents without a 文号: by TOC title, else a title block followed by an addressee line
-    wanted = {squash(e.title) for e in toc if not e.doc_number}
-    i = lo
-    while i < len(flow):
-        if i in taken or not is_title_like(flow[i], layout):
-            i += 1
-            continue
-        block = [i]
-        while block[-1] + 1 < len(flow) and is_title_like(flow[block[-1] + 1], layout) and _close(
-            flow[block[-1]], flow[block[-1] + 1], layout
-        ) and block[-1] + 1 not in taken:
-            block.append(block[-1] + 1)
-        lines = [flow[j] for j in block]
-        header, title = _split_header(lines)
-        span = Span(block[0], block[-1] + 1, header_lines=header, title_lines=title)
-        nxt = flow[block[-1] + 1] if block[-1] + 1 < len(flow) else None
-        by_toc = squash(span.title) in wanted
-        by_shape = (not toc and doc_type_of(span.title) and "关于" in span.title and nxt is not None
-                    and _is_addressee(nxt, layout))
-        if title and (by_toc or by_shape):
-            spans.append(span)
-            taken.update(block)
-        i = block[-1] + 1
-    spans = _cross_check(spans, toc)
-    spans.sort(key=lambda s: s.start)
+    spans = choose(flow, head_blocks(flow, layout, lo), layout, toc, lo)
     for k, span in enumerate(spans):
         span.end = spans[k + 1].start if k + 1 < len(spans) else _back_matter_start(flow, span.start)
     return spans

@@ -28,9 +28,14 @@ def _is_caption(ln: Line, layout: Layout) -> bool:
 _CONTINUED_RE = re.compile(r"^[（(【\[]?\s*续\s*表\s*\d*\s*[)）】\]]?$")
 
 
+def is_continued_mark(text: str) -> bool:
+    """（续表）, 续表2: a table goes on from the page before."""
+    return bool(_CONTINUED_RE.match(text.strip()))
+
+
 def _continues(prev: RawTable, nxt: RawTable, between: list) -> bool:
     """nxt carries prev on: the next page, nothing in between (but a 续表 mark), the same columns."""
-    if nxt.page != prev.page + 1 or any(not _CONTINUED_RE.match(ln.text.strip()) for ln in between):
+    if nxt.page != prev.page + 1 or any(not is_continued_mark(ln.text) for ln in between):
         return False
     if len(prev.rows[0]) != len(nxt.rows[0]):
         return False

@@ -1,0 +1,44 @@
+"""Every layout tolerance of the parse in one place, each with the reason for its value.
+
+Lengths are in ems of the body text (the most common font size) unless a name says otherwise, so
+one setting serves an A5 county gazette in 10.5 pt and an A4 provincial one in 16 pt alike. The
+parser takes one `ParseSettings`; `DEFAULT` is what the tests and the CLI use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ParseSettings:
+    # -- page furniture (layout.py) ------------------------------------------------------------
+    edge_lines: int = 2  # running matter is at most a header line and a rule-side line at each edge
+    edge_band: float = 0.2  # share of the page height at top and bottom where running matter may stand
+    running_share: float = 0.3  # a running header recurs on at least this share of the pages
+    running_min_pages: int = 2  # ... and on at least this many (short issues)
+    small_running_ratio: float = 0.85  # an edge line this much smaller than the text needs to recur only twice
+    running_max_ratio: float = 1.05  # running matter is never set larger than the text
+    page_number_max_ratio: float = 1.3  # a lone number larger than this is a heading, not a page number
+    band_step: float = 8.0  # points: edge lines within one step of height are the same running line
+    page_fit_min_pages: int = 2  # a page-number sequence must be seen on at least this many pages
+    # -- body text (layout.py) -----------------------------------------------------------------
+    size_tolerance: float = 0.6  # points: lines whose sizes differ by less are set in the same size
+    indent: float = 0.8  # a line starting this far right of the margin is indented (new paragraph)
+    short_line: float = 1.5  # a line ending this far left of the right margin ends its paragraph
+    centred_offset: float = 4.0  # a line starting this far in is centred or right-aligned
+    # -- titles and headings (segment.py, tables.py) ---------------------------------------------
+    centre_tolerance: float = 2.5  # a line whose centre is this close to the text's centre is centred
+    title_ratio: float = 1.15  # a title is at least this much larger than the text (or bold)
+    number_max_ratio: float = 1.5  # a 文号 line is set about the size of the text, never as a heading
+    block_gap: float = 2.6  # lines of one title block are at most this many line heights apart
+    block_max_lines: int = 6  # a title block (issuer line, 文号, title) is never longer
+    flush_left: float = 0.6  # an addressee line starts within this of the left margin
+    # -- document evidence (segment.py) ----------------------------------------------------------
+    accept_score: int = 3  # the weight of evidence a title block needs to start a document
+    confident_score: int = 5  # below this, the document is flagged for review
+    # -- table of contents (front_matter.py) ----------------------------------------------------
+    toc_max_entry_lines: int = 6  # an entry (title, 文号 line, leaders line) wraps onto at most this many lines
+    toc_section_max_chars: int = 20  # a section heading of the TOC is a short line
+
+
+DEFAULT = ParseSettings()

@@ -1,0 +1,118 @@
+"""Compare a parse with a generated gazette's ground truth: per-metric scores and what differed.
+
+The metrics are those the sample test checks: documents found (none missing, none extra, in
+order), each field of each document, paragraphs intact, no running matter in a body, tables
+(header and every row), and the gazette's own metadata."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .generator import Truth
+
+FIELDS = ("doc_number", "title", "doc_type", "issuers", "date", "category", "addressees", "disclosure",
+          "page_start", "pdf_page_start", "attachments")
+GAZETTE_FIELDS = ("title", "year", "number", "total_number", "published")
+_PAGE_LINE = re.compile(r"^[\s\-—–·•()（）第页共\d]*\d[\s\-—–·•()（）第页共\d]*$")
+
+
+def squash(text: str | None) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def key_of(number: str | None, title: str) -> str:
+    return number or squash(title)
+
+
+@dataclass
+class Score:
+    metrics: dict[str, float] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def exact(self) -> bool:
+        return all(v == 1.0 for v in self.metrics.values())
+
+    @property
+    def value(self) -> float:
+        return min(self.metrics.values()) if self.metrics else 0.0
+
+
+def compare(truth: Truth, gazette) -> Score:
+    """gazette: a pipeline.model.Gazette."""
+    s = Score()
+    found = list(gazette.documents)
+    want_keys = [key_of(d.doc_number, d.title) for d in truth.documents]
+    got_keys = [key_of(d.doc_number, d.title) for d in found]
+    matched = {}
+    j = 0
+    for i, k in enumerate(want_keys):  # in order
+        while j < len(got_keys) and got_keys[j] != k:
+            j += 1
+        if j < len(got_keys):
+            matched[i] = found[j]
+            j += 1
+    s.metrics["documents"] = len(matched) / max(len(want_keys), len(got_keys), 1)
+    if len(matched) != len(want_keys) or len(got_keys) != len(want_keys):
+        s.problems.append(f"documents: want {want_keys}, got {got_keys}")
+    n = len(truth.documents)
+    for name in FIELDS:
+        ok = 0
+        for i, want in enumerate(truth.documents):
+            doc = matched.get(i)
+            if doc is None:
+                continue
+            got_v, want_v = getattr(doc, name), getattr(want, name)
+            if got_v == want_v:
+                ok += 1
+            else:
+                s.problems.append(f"{want_keys[i]} {name}: want {want_v!r}, got {got_v!r}")
+        s.metrics[name] = ok / max(n, 1)
+    paras = intact = clean = 0
+    for i, want in enumerate(truth.documents):
+        doc = matched.get(i)
+        body = squash(doc.body) if doc else ""
+        for p in want.paragraphs:
+            paras += 1
+            if squash(p) in body:
+                intact += 1
+            elif doc:
+                s.problems.append(f"{want_keys[i]} paragraph lost: {p[:30]}…")
+        lines = doc.body.split("\n") if doc else []
+        dirty = [ln for ln in lines if _PAGE_LINE.match(ln)] + [t for t in truth.running if squash(t) in body]
+        if doc and not dirty:
+            clean += 1
+        elif doc:
+            s.problems.append(f"{want_keys[i]} running matter in body: {dirty[:2]}")
+    s.metrics["paragraphs"] = intact / max(paras, 1)
+    s.metrics["no_running_matter"] = clean / max(n, 1)
+    n_tables = ok_tables = 0
+    for i, want in enumerate(truth.documents):
+        doc = matched.get(i)
+        got = [{"header": t.header, "rows": t.rows} for t in doc.tables] if doc else []
+        n_tables += max(len(want.tables), len(got))
+        for k, t in enumerate(want.tables):
+            if k < len(got) and got[k] == t:
+                ok_tables += 1
+            elif k < len(got):
+                bad = [(r, g) for r, g in zip(t["rows"], got[k]["rows"]) if r != g][:1]
+                s.problems.append(f"{want_keys[i]} table {k}: header {got[k]['header']} (want {t['header']}), "
+                                  f"{len(got[k]['rows'])}/{len(t['rows'])} rows, first diff {bad}")
+            else:
+                s.problems.append(f"{want_keys[i]} table {k} missing")
+        if len(got) > len(want.tables):
+            s.problems.append(f"{want_keys[i]}: {len(got) - len(want.tables)} extra tables")
+    s.metrics["tables"] = ok_tables / n_tables if n_tables else 1.0
+    info = gazette.gazette
+    want_meta = {"title": truth.title, "year": truth.year, "number": truth.number,
+                 "total_number": truth.total_number, "published": truth.published}
+    ok = 0
+    for name in GAZETTE_FIELDS:
+        if getattr(info, name) == want_meta[name]:
+            ok += 1
+        else:
+            s.problems.append(f"gazette {name}: want {want_meta[name]!r}, got {getattr(info, name)!r}")
+    s.metrics["gazette"] = ok / len(GAZETTE_FIELDS)
+    return s
