@@ -172,6 +172,7 @@ def ingest(state, paths, jobs, force, quiet, fmt):
         click.echo("gazette: no PDF files found in " + ", ".join(paths), err=True)
     failed = [r for r in results if r.status == "failed"]
     counts = {k: sum(1 for r in results if r.status == k) for k in ("added", "replaced", "skipped", "failed")}
+    counts["with_warnings"] = sum(1 for r in results if r.status in ("added", "replaced") and r.warnings)
     if fmt == "json":
         echo_json({"summary": counts, "files": results_to_json(results)})
     elif not quiet:
@@ -179,6 +180,8 @@ def ingest(state, paths, jobs, force, quiet, fmt):
         click.echo(aligned(["status", "files"], rows))
         for r in failed:
             click.echo(f"failed: {r.path}: {r.error}")
+        if counts["with_warnings"]:
+            click.echo("review: `gazette status --warnings` lists what the parser was unsure of")
     for r in failed:
         if quiet:
             click.echo(f"gazette: {r.path}: {r.error}", err=True)
@@ -187,22 +190,34 @@ def ingest(state, paths, jobs, force, quiet, fmt):
 
 
 @cli.command()
+@click.option("--warnings", "only_warnings", is_flag=True,
+              help="Only the ingested gazettes the parser was unsure of, with what it was unsure of.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
-def status(state, fmt):
-    """Every file the manifest has seen; files parsed by an older parser are marked stale."""
+def status(state, only_warnings, fmt):
+    """Every file the manifest has seen; files parsed by an older parser are marked stale, and
+    the number of parser warnings (things to review) is given for each."""
     from pipeline import __version__
-    from pipeline.ingest import load_manifest
+    from pipeline.ingest import gazette_warnings, load_manifest
 
     entries = sorted(load_manifest(state.home)["files"].values(), key=lambda e: e.get("path", ""))
     for e in entries:
         e["stale"] = e.get("status") == "ingested" and e.get("parser_version") != __version__
+    if only_warnings:
+        entries = [e for e in entries if e.get("status") == "ingested" and e.get("warnings")]
+        for e in entries:
+            e["warning_texts"] = gazette_warnings(state.home, e["gazette_id"])
     if fmt == "json":
         echo_json(entries)
         return
     rows = [[e.get("path", ""), e.get("gazette_id") or "", e["status"] + (" (stale)" if e["stale"] else ""),
-             e.get("parser_version") or "", e.get("time", ""), e.get("error") or ""] for e in entries]
-    click.echo(aligned(["file", "gazette", "status", "parser", "time", "error"], rows))
+             str(e.get("warnings") or 0), e.get("parser_version") or "", e.get("time", ""), e.get("error") or ""]
+            for e in entries]
+    click.echo(aligned(["file", "gazette", "status", "warnings", "parser", "time", "error"], rows))
+    for e in entries if only_warnings else ():
+        click.echo(f"\n{e['gazette_id']}:")
+        for w in e["warning_texts"]:
+            click.echo(f"  - {w}")
 
 
 @cli.command()

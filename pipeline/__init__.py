@@ -1,3 +1,3 @@
 """Gazette mining: parse Chinese government gazette PDFs, index them, search them."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

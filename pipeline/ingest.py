@@ -36,6 +36,7 @@ class FileResult:
     error: str | None = None
     seconds: float = 0.0
     note: str | None = None
+    warnings: int = 0  # what the parser was unsure of (gazette and documents), for review
 
 
 class Progress:
@@ -66,6 +67,7 @@ def _record(manifest: dict, r: FileResult) -> None:
         "status": "failed" if r.status == "failed" else "ingested",
         "error": r.error, "parser_version": __version__ if r.status != "failed" else entry.get("parser_version"),
         "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": r.documents, "tables": r.tables, "pages": r.pages,
+        "warnings": r.warnings,
     })
     manifest["files"][r.sha256] = entry
 
@@ -221,7 +223,13 @@ def _store(g: Gazette, path: Path, sha: str, home: Home, manifest: dict, lock_ti
         e["status"] = "replaced"
         e["replaced_by"] = sha
     return FileResult(str(path), sha, "replaced" if previous else "added", gid, len(g.documents),
-                      sum(len(d.tables) for d in g.documents), g.source.pages)
+                      sum(len(d.tables) for d in g.documents), g.source.pages, warnings=len(g.all_warnings()))
+
+
+def gazette_warnings(home: Home, gazette_id: str) -> list[str]:
+    """What the parser was unsure of in one ingested gazette (from parsed/)."""
+    path = home.parsed_file(gazette_id)
+    return Gazette.load(path).all_warnings() if path.exists() else [f"parsed file missing: {path.name}"]
 
 
 def results_to_json(results: list[FileResult]) -> list[dict]:

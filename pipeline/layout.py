@@ -32,8 +32,14 @@ def page_number_of(text: str) -> int | None:
     return None
 
 
+_PAGE_TOKEN_RE = re.compile(rf"^[{_DASHES}(（]*#[{_DASHES})）]*|[{_DASHES}(（]*#[{_DASHES})）]*$|第#页(?:共#页)?")
+
+
 def _mask(text: str) -> str:
-    return re.sub(r"\d+", "#", re.sub(r"\s+", "", nfkc(text)))
+    """A running line's shape: digits masked, and a page number at either end dropped, so that
+    '- 3 - 公报' and '公报 - 4 -' (alternating sides) are the same running line."""
+    masked = re.sub(r"\d+", "#", re.sub(r"\s+", "", nfkc(text)))
+    return _PAGE_TOKEN_RE.sub("", masked) or masked
 
 
 @dataclass
@@ -66,6 +72,11 @@ class Layout:
     def last_on_page(self, ln: Line) -> bool:
         """Nothing but running matter below it on its page."""
         return ln.bottom >= self.extent.get(ln.page, (ln.top, ln.bottom))[1] - 0.5
+
+    def at_foot(self, ln: Line) -> bool:
+        """Within a few lines of the foot of the text area (the lowest text of any page)."""
+        foot = max((b for _, b in self.extent.values()), default=ln.bottom)
+        return ln.bottom >= foot - self.settings.foot_lines * self.body_size * 2
 
 
 def analyse(pages: list[Page], settings: ParseSettings = DEFAULT) -> Layout:

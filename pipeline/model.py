@@ -149,6 +149,13 @@ class Gazette:
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
 
+    def all_warnings(self) -> list[str]:
+        """The gazette's warnings and each document's, the latter prefixed with its 文号 or title."""
+        out = list(self.gazette.warnings)
+        for d in self.documents:
+            out += [f"{d.doc_number or d.title}: {w}" for w in d.warnings]
+        return out
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 

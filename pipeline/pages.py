@@ -328,7 +328,7 @@ def _grow_rows(lines: list[Line], j: int, bounds: list[float], em: float, rows: 
         if len(set(cols)) != len(cols):
             break
         tight = prev is not None and ln.top - prev.bottom < CELL_WRAP_GAP * em
-        if header_open and len(segs) * 2 < n_cols and tight:  # the header's cells wrapped
+        if header_open and len(segs) < n_cols and tight:  # the header's cells wrapped
             for c, s in zip(cols, segs):
                 rows[-1][c] = join_wrapped([rows[-1][c], s[2]])
         elif len(rows) == 1 and header_open and cols[0] > 0:  # under a repeated header: the rest of a broken row

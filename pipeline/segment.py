@@ -123,7 +123,7 @@ def _close(a: Line, b: Line, layout: Layout) -> bool:
     """b, the item right after a in the flow, belongs to a's block: close below it on the same
     page, or first on the next page (a title block broken by a page break)."""
     if b.page == a.page + 1:  # last on its page and first on the next, in the same size
-        return (layout.in_lower_part(a) and layout.in_upper_part(b) and layout.last_on_page(a)
+        return (layout.at_foot(a) and layout.in_upper_part(b) and layout.last_on_page(a)
                 and layout.first_on_page(b) and (abs(a.size - b.size) < layout.settings.size_tolerance
                                                  or _is_number_line(a, layout) or _is_number_line(b, layout)))
     return a.page == b.page and 0 <= b.top - a.bottom < layout.settings.block_gap * max(a.size, layout.body_size)

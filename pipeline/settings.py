@@ -32,6 +32,7 @@ class ParseSettings:
     number_max_ratio: float = 1.5  # a 文号 line is set about the size of the text, never as a heading
     block_gap: float = 2.6  # lines of one title block are at most this many line heights apart
     block_max_lines: int = 6  # a title block (issuer line, 文号, title) is never longer
+    foot_lines: int = 6  # a title block goes on over a page break only from this many lines above the foot
     flush_left: float = 0.6  # an addressee line starts within this of the left margin
     # -- document evidence (segment.py) ----------------------------------------------------------
     accept_score: int = 3  # the weight of evidence a title block needs to start a document

@@ -108,9 +108,12 @@ def build_tables(items: list, layout: Layout) -> list[Table]:
         raw = item
         if current is not None and last_raw is not None and _continues(last_raw, raw, since_last):
             rows = raw.rows
-            n_head = header_rows(rows)
-            if rows and squash("".join(combine_header(rows[:n_head]))) == squash("".join(current.header)):
-                rows = rows[n_head:]  # the header row(s) printed again
+            want = squash("".join(current.header))
+            # the header row(s) printed again: as many rows as spell the same header (the rest of
+            # a broken row right under them is no header level, however blank its first cell)
+            repeated = next((k for k in range(1, min(3, len(rows)) + 1)
+                             if squash("".join(combine_header(rows[:k]))) == want), 0)
+            rows = rows[repeated:]
             if rows and current.rows and _broken_row(rows[0], current.rows):
                 current.rows[-1] = _join_rows(current.rows[-1], rows[0])
                 rows = rows[1:]

@@ -161,6 +161,7 @@ class GazetteDraw:
     toc_sections: str  # bracket | numeral | centred
     toc_pages: str  # dots | ellipsis | middot | spaces | paren
     toc_number: str  # inline | paren | own_line
+    toc_leaders_alone: bool  # leaders and page number on a line of their own under every entry
     title: str
     year: int
     issue: int
@@ -316,7 +317,7 @@ def draw_spec(seed: int) -> GazetteDraw:
         toc=rng.choice(["toc", "toc", "toc", "none"]),
         toc_sections=rng.choice(["bracket", "numeral", "centred"]),
         toc_pages=rng.choice(["dots", "ellipsis", "middot", "spaces", "paren"]),
-        toc_number=rng.choice(["inline", "paren", "own_line"]),
+        toc_number=rng.choice(["inline", "paren", "own_line"]), toc_leaders_alone=rng.random() < 0.2,
         title=title, year=year, issue=issue, total=rng.randint(issue, 400) if rng.random() < 0.7 else None,
         issue_cn=rng.random() < 0.3, published=(year, min(12, month + 3), rng.randint(1, 28)), docs=docs,
         back_page=rng.random() < 0.3,
@@ -604,7 +605,7 @@ def _toc_lines(r: Renderer, g: GazetteDraw, pages: dict[int, int]) -> list[tuple
         last = lines[-1]
         room = r.width - text_width(last + tail, body)
         unit = text_width(leader, body) if leader else 1
-        if leader and room < unit * 4:
+        if (leader and room < unit * 4) or g.toc_leaders_alone:
             lines.append("")
             room = r.width - text_width(tail, body)
         fill = leader * max(2, int(room / unit) - 1) if leader else ""
@@ -696,7 +697,9 @@ def _draw(r: Renderer, g: GazetteDraw, pages: dict[int, int]) -> Truth:
         for t in d.note:
             r.line(t, indent=body * 2)
         r.y -= body
-        for s in (["    ".join(d.signers)] if d.signers_inline else d.signers):
+        inline = "    ".join(d.signers)
+        side_by_side = d.signers_inline and text_width(inline, body) < r.width * 0.8  # only where they fit
+        for s in ([inline] if side_by_side else d.signers):
             r.line(s, align="right")
         r.line(d.date_text, align="right")
         if d.disclosure:
