@@ -98,6 +98,8 @@ _NUMBER_AT_END_RE = re.compile(
     rf"(?P<open>[（(]\s*)?(?P<agency>[{CJK}]{{1,12}})\s*[{re.escape(OPEN_BRACKETS)}]\s*(?:19|20)\d\d\s*"
     rf"[{re.escape(CLOSE_BRACKETS)}]\s*\d{{1,5}}\s*号\s*(?(open)[）)])\s*$"
 )
+_LONE_PAGE_RE = re.compile(
+    rf"^[{_LEADERS}\s{re.escape(_DASH)}]*(?:(\d{{1,4}})|[（(]\s*(\d{{1,4}})\s*[）)])[\s{re.escape(_DASH)}]*$")
 _TOC_HEAD_RE = re.compile(r"^(?:本期)?(目录|目次)$")
 # characters that continue a wrapped number rather than follow a page number
 _UNIT_AFTER_NUMBER = "年月日号期届次个万元%〕]）)"
@@ -161,6 +163,9 @@ def parse_toc(lines: list[Line], layout: Layout | None = None) -> tuple[list[Toc
             buf_start = i
         buf.append(ln.text.strip())
         end = _entry_end(join_wrapped(buf), nxt)
+        lone = _LONE_PAGE_RE.match(text)
+        if end is None and lone and len(buf) > 1:  # the page number alone on the entry's last line
+            end = join_wrapped(buf[:-1]), int(lone.group(1) or lone.group(2))
         if end is not None:
             entries.append(_make_entry(end[0], end[1], category))
             buf = []

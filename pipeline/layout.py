@@ -13,7 +13,8 @@ from .settings import DEFAULT, ParseSettings
 
 _DASHES = r"\-—–－‐‑―_~·•"
 PAGE_NUMBER_RES = [
-    re.compile(rf"^[{_DASHES}\s]*(\d{{1,4}})[{_DASHES}\s]*$"),  # 3, - 3 -, — 3 —, · 3 ·
+    # 3, - 3 -, — 3 —, · 3 · (a few marks at most: a run of leaders before a number is a TOC line)
+    re.compile(rf"^[{_DASHES}\s]{{0,4}}(\d{{1,4}})[{_DASHES}\s]{{0,4}}$"),
     re.compile(r"^第\s*(\d{1,4})\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?$"),  # 第 3 页, 第3页 共9页
     re.compile(r"^(?:page|p\.)\s*(\d{1,4})(?:\s*(?:of|/)\s*\d+)?$", re.I),  # Page 3, Page 3 of 9
     re.compile(r"^(\d{1,4})\s*/\s*\d{1,4}$"),  # 3/9
@@ -81,9 +82,12 @@ class Layout:
 
 def analyse(pages: list[Page], settings: ParseSettings = DEFAULT) -> Layout:
     body_size = _body_size(pages)
-    furniture, candidates = _running_matter(pages, body_size, settings)
-    left, right = _margins(pages, body_size, furniture, settings)
+    furniture, candidates, lone = _running_matter(pages, body_size, settings)
     printed, warnings = _printed_pages(pages, candidates, settings)
+    # a lone number at a page edge that does not fit the page sequence is text (a TOC entry's
+    # page reference at the foot of the page, a table cell), not a page number
+    furniture -= {place for place, num in lone.items() if printed.get(place[0]) != num}
+    left, right = _margins(pages, body_size, furniture, settings)
     return Layout(body_size, left, right, printed, furniture, {p.number: p.height for p in pages}, settings,
                   warnings, _extents(pages, furniture))
 
@@ -114,8 +118,9 @@ def _edge_indexes(page: Page, n_edge: int) -> list[int]:
 
 def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
     """Lines at the page edges whose text (digits masked) recurs on many pages at the same
-    height, and lone page numbers at the edges. Returns their places and, per page, the numbers
-    they carry that could be its printed page number: (number, lone) pairs."""
+    height, and lone page numbers at the edges. Returns their places; per page, the numbers they
+    carry that could be its printed page number, as (number, lone) pairs; and the places of the
+    lone numbers with their value."""
     n_pages = len(pages)
     counts: Counter[tuple[str, int]] = Counter()
     for p in pages:
@@ -129,6 +134,7 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
 
     furniture: set[tuple[int, int]] = set()
     candidates: dict[int, list[tuple[int, bool]]] = {}
+    lone: dict[tuple[int, int], int] = {}  # places of lines that are nothing but a number
     for p in pages:
         n = len(p.lines)
         # from each edge inwards, while the lines are running matter
@@ -143,6 +149,7 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
                 num = page_number_of(ln.text)
                 if num is not None and ln.size <= body_size * st.page_number_max_ratio:
                     candidates.setdefault(p.number, []).append((num, True))
+                    lone[(p.number, i)] = num
                 elif (key in repeated and ln.size <= body_size * st.running_max_ratio) or (
                         key in small_repeated and ln.size <= body_size * st.small_running_ratio):
                     # any number in a running line may be the page number (or a year, an issue)
@@ -151,7 +158,7 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
                 else:
                     break
                 furniture.add((p.number, i))
-    return furniture, candidates
+    return furniture, candidates, lone
 
 
 def _band(page: Page, ln: Line, st: ParseSettings) -> int:

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 SPACE_RATIO = 0.4  # a gap wider than this many ems between two characters reads as a space
 WIDE_GAP = 1.5  # a gap of this many ems separates the cells of a table drawn without rules
 CELL_WRAP_GAP = 0.7  # lines of one wrapped cell are closer than this many ems (rows add padding)
+CONTINUED_SIZE_TOLERANCE = 0.6  # points: rows going on from the page before are set in the table's size
 _BOLD_HINTS = ("bold", "heavy", "black", "hei", "demi", "semibold")
 
 
@@ -50,6 +51,7 @@ class RawTable:
     page: int
     col_edges: list[float] = field(default_factory=list)
     ruled: bool = True  # drawn with cell borders (else: columns aligned by white space)
+    size: float = 0.0  # font size of its text (tables without rules)
 
     @property
     def top(self) -> float:
@@ -298,9 +300,9 @@ def find_ruled_tables(page, chars: list[dict], number: int) -> list[RawTable]:
             rows.append(cells)
         n_cols = max((len(r) for r in rows), default=0)
         filled = sum(1 for r in rows for c in r if c)
-        # a frame around text is no table; one row of three or more cells may be the rest of a
-        # table from the page before
-        if n_cols < 2 or (len(rows) < 2 and n_cols < 3) or (len(rows) >= 2 and filled * 2 < len(rows) * n_cols):
+        # a frame around text (or a mostly empty grid) is no table; one row of three or more
+        # cells may be the rest of a table from the page before
+        if n_cols < 2 or (len(rows) < 2 and n_cols < 3) or (len(rows) >= 2 and filled * 4 < len(rows) * n_cols):
             continue
         col_edges = sorted({round(c[0], 0) for row in table.rows for c in row.cells if c})
         found.append(RawTable(tuple(float(v) for v in table.bbox), rows, number, col_edges))
@@ -313,7 +315,7 @@ def _column(seg: tuple[float, float, str], bounds: list[float], em: float) -> in
 
 
 def _grow_rows(lines: list[Line], j: int, bounds: list[float], em: float, rows: list[list[str]],
-               prev: Line | None, header_open: bool) -> int:
+               prev: Line | None, header_open: bool, size_tolerance: float = 1.5) -> int:
     """Add the lines from j on that fall into the columns to rows: a line with a first cell and
     another starts a row; one without a first cell continues the cells of the row above; right
     under the header row, a line filling few columns continues the header's cells (a wrapped
@@ -321,7 +323,7 @@ def _grow_rows(lines: list[Line], j: int, bounds: list[float], em: float, rows: 
     n_cols = len(bounds) + 1
     while j < len(lines):
         ln = lines[j]
-        if prev is not None and (ln.top - prev.bottom > 2.5 * em or abs(ln.size - em) > 1.5):
+        if abs(ln.size - em) > size_tolerance or (prev is not None and ln.top - prev.bottom > 2.5 * em):
             break
         segs = ln.segments or [(ln.x0, ln.x1, ln.text)]
         cols = [_column(s, bounds, em) for s in segs]
@@ -331,7 +333,7 @@ def _grow_rows(lines: list[Line], j: int, bounds: list[float], em: float, rows: 
         if header_open and len(segs) < n_cols and tight:  # the header's cells wrapped
             for c, s in zip(cols, segs):
                 rows[-1][c] = join_wrapped([rows[-1][c], s[2]])
-        elif len(rows) == 1 and header_open and cols[0] > 0:  # under a repeated header: the rest of a broken row
+        elif (len(rows) == 1 and header_open or not rows) and cols[0] > 0:  # the rest of a row broken by the page
             row = [""] * n_cols
             for c, s in zip(cols, segs):
                 row[c] = s[2]
@@ -373,7 +375,7 @@ def find_aligned_tables(lines: list[Line], page: int) -> tuple[list[RawTable], l
         if len(rows) >= 3 and full >= 3:
             members = lines[i:j]
             bbox = (min(ln.x0 for ln in members), members[0].top, max(ln.x1 for ln in members), members[-1].bottom)
-            tables.append(RawTable(bbox, rows, page, bounds, ruled=False))
+            tables.append(RawTable(bbox, rows, page, bounds, ruled=False, size=em))
             used.update(range(i, j))
             i = j
         else:
@@ -405,16 +407,16 @@ def continue_aligned_tables(pages: list[Page], furniture: set[tuple[int, int]]) 
         while start < len(lines) and is_continued_mark(lines[start][1].text):
             start += 1
         plain = [ln for _, ln in lines]
-        if start >= len(plain) or not plain[start].segments:
+        if start >= len(plain):
             continue
-        em = plain[start].size
         rows: list[list[str]] = []
-        j = _grow_rows(plain, start, last.col_edges, em, rows, None, header_open=False)
+        j = _grow_rows(plain, start, last.col_edges, last.size, rows, None, header_open=False,
+                       size_tolerance=CONTINUED_SIZE_TOLERANCE)
         if not rows or j == start:
             continue
         members = plain[start:j]
         bbox = (min(ln.x0 for ln in members), members[0].top, max(ln.x1 for ln in members), members[-1].bottom)
-        nxt.tables.append(RawTable(bbox, rows, nxt.number, list(last.col_edges), ruled=False))
+        nxt.tables.append(RawTable(bbox, rows, nxt.number, list(last.col_edges), ruled=False, size=last.size))
         taken = {k for k, _ in lines[start:j]}
         kept = [k for k in range(len(nxt.lines)) if k not in taken]
         moved = {(nxt.number, old) for old in kept if (nxt.number, old) in furniture}

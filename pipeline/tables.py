@@ -34,8 +34,10 @@ def is_continued_mark(text: str) -> bool:
 
 
 def _continues(prev: RawTable, nxt: RawTable, between: list) -> bool:
-    """nxt carries prev on: the next page, nothing in between (but a 续表 mark), the same columns."""
-    if nxt.page != prev.page + 1 or any(not is_continued_mark(ln.text) for ln in between):
+    """nxt carries prev on: on the next page (or right below it: the rest of a broken row read on
+    its own), nothing in between (but a 续表 mark), the same columns."""
+    same_page_below = nxt.page == prev.page and nxt.top >= prev.bottom
+    if (nxt.page != prev.page + 1 and not same_page_below) or any(not is_continued_mark(ln.text) for ln in between):
         return False
     if len(prev.rows[0]) != len(nxt.rows[0]):
         return False

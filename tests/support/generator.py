@@ -663,7 +663,9 @@ def _draw(r: Renderer, g: GazetteDraw, pages: dict[int, int]) -> Truth:
             r.new_page()
         else:
             r.y -= body * 2
-            r.ensure(tsize * 8)
+            # the whole head (issuer line, 文号, title) and the first lines of text stay together
+            head = (len(wrap(d.title_lines[0], tsize, r.width * 0.8)) + 2) * tsize * g.leading + 4 * body * g.leading
+            r.ensure(head)
         start_page = r.page
         if d.header_line:
             hsize = tsize * 1.3 if d.head == "redhead" else tsize
@@ -677,9 +679,6 @@ def _draw(r: Renderer, g: GazetteDraw, pages: dict[int, int]) -> Truth:
         if number_line and d.number_above:
             r.line(number_line, body, "center", after=body * 0.6)
         lines = wrap(d.title_lines[0], tsize, r.width * 0.8)
-        if r.page == start_page and r.y - (len(lines) + 2) * tsize * g.leading < g.margin_bottom:
-            r.new_page()
-            start_page = r.page
         for part in lines:
             r.line(part, tsize, "center", bold=bold)
         r.y -= body * 0.4
