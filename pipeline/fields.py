@@ -22,10 +22,10 @@ _ITEM_NUM_RE = re.compile(r"^\s*(?P<n>\d{1,2})\s*[.．、]\s*")
 
 def _is_right_block(ln: Line, layout: Layout) -> bool:
     """Set towards the right: starting past a third of the line, or ending near the right margin
-    while starting well inside it (joint signers side by side)."""
+    while starting further in than any paragraph indent (joint signers side by side)."""
     em = layout.body_size
     return ln.x0 > layout.left + (layout.right - layout.left) * 0.35 or (
-        ln.x1 > layout.right - 6 * em and ln.x0 > layout.left + 4 * em)
+        ln.x1 > layout.right - 6 * em and ln.x0 > layout.left + 3 * em)
 
 
 def _split_signers(text: str) -> list[str]:

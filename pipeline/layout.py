@@ -7,33 +7,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .normalize import nfkc
+from .normalize import PAGE_MARKS, nfkc, page_number_of
 from .pages import Line, Page
 from .settings import DEFAULT, ParseSettings
 
-_DASHES = r"\-—–－‐‑―_~·•"
-PAGE_NUMBER_RES = [
-    # 3, - 3 -, — 3 —, · 3 · (a few marks at most: a run of leaders before a number is a TOC line)
-    re.compile(rf"^[{_DASHES}\s]{{0,4}}(\d{{1,4}})[{_DASHES}\s]{{0,4}}$"),
-    re.compile(r"^第\s*(\d{1,4})\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?$"),  # 第 3 页, 第3页 共9页
-    re.compile(r"^(?:page|p\.)\s*(\d{1,4})(?:\s*(?:of|/)\s*\d+)?$", re.I),  # Page 3, Page 3 of 9
-    re.compile(r"^(\d{1,4})\s*/\s*\d{1,4}$"),  # 3/9
-    re.compile(r"^[(（\[［]\s*(\d{1,4})\s*[)）\]］]$"),  # (3), （3）
-]
 _ANY_NUMBER_RE = re.compile(r"(?<!\d)\d{1,4}(?!\d)")
 
 
-def page_number_of(text: str) -> int | None:
-    """The printed page number if the whole text is one, in any common style."""
-    t = nfkc(text).strip()
-    for rx in PAGE_NUMBER_RES:
-        m = rx.match(t)
-        if m:
-            return int(m.group(1))
-    return None
-
-
-_PAGE_TOKEN_RE = re.compile(rf"^[{_DASHES}(（]*#[{_DASHES})）]*|[{_DASHES}(（]*#[{_DASHES})）]*$|第#页(?:共#页)?")
+_PAGE_TOKEN_RE = re.compile(rf"^[{PAGE_MARKS}(（]*#[{PAGE_MARKS})）]*|[{PAGE_MARKS}(（]*#[{PAGE_MARKS})）]*$|第#页(?:共#页)?")
 
 
 def _mask(text: str) -> str:
@@ -183,7 +164,10 @@ def _margins(pages: list[Page], body_size: float, furniture, st: ParseSettings) 
             rights[round(ln.x1)] += 1
     if not lefts:
         return 0.0, pages[0].width if pages else 0.0
-    left = float(lefts.most_common(1)[0][0])
+    # the left edge: the leftmost common start (wrapped lines start there; with short paragraphs
+    # the indented first lines can be the most common start)
+    top = lefts.most_common(1)[0][1]
+    left = float(min(x for x, c in lefts.items() if c >= min(top, max(3, top * st.left_edge_share))))
     # the right edge: the most common x1 among long lines (within one em of the furthest ones)
     far = max(rights)
     right = float(max((c, x) for x, c in rights.items() if x >= far - 3 * body_size)[1])

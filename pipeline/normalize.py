@@ -57,6 +57,28 @@ def tidy_spaces(text: str) -> str:
 SENTENCE_END = ("。", "；", "，", "！", "？")  # a line ending so is running text, not a title or caption
 
 
+# -- printed page numbers ----------------------------------------------------
+
+PAGE_MARKS = r"\-—–－‐‑―_~·•"
+PAGE_NUMBER_RES = [
+    # 3, - 3 -, — 3 —, · 3 · (a few marks at most: a run of leaders before a number is a TOC line)
+    re.compile(rf"^[{PAGE_MARKS}\s]{{0,4}}(\d{{1,4}})[{PAGE_MARKS}\s]{{0,4}}$"),
+    re.compile(r"^第\s*(\d{1,4})\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?$"),  # 第 3 页, 第3页 共9页
+    re.compile(r"^(?:page|p\.)\s*(\d{1,4})(?:\s*(?:of|/)\s*\d+)?$", re.I),  # Page 3, Page 3 of 9
+    re.compile(r"^(\d{1,4})\s*/\s*\d{1,4}$"),  # 3/9
+    re.compile(r"^[(（\[［]\s*(\d{1,4})\s*[)）\]］]$"),  # (3), （3）
+]
+def page_number_of(text: str) -> int | None:
+    """The printed page number if the whole text is one, in any common style."""
+    t = nfkc(text).strip()
+    for rx in PAGE_NUMBER_RES:
+        m = rx.match(t)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+
 # -- document types (文种) --------------------------------------------------
 
 DOC_TYPES = ("通知", "通报", "公示", "公告", "通告", "办法", "方案", "意见", "决定", "批复", "规定", "规划",

@@ -14,13 +14,14 @@ from .errors import (
     EncryptedPdfError,
     NotAPdfError,
 )
-from .normalize import join_wrapped
+from .normalize import join_wrapped, page_number_of
 
 log = logging.getLogger(__name__)
 
 SPACE_RATIO = 0.4  # a gap wider than this many ems between two characters reads as a space
 WIDE_GAP = 1.5  # a gap of this many ems separates the cells of a table drawn without rules
 CELL_WRAP_GAP = 0.7  # lines of one wrapped cell are closer than this many ems (rows add padding)
+EDGE_NUMBER_BAND = 0.12  # share of the page height at the foot and head where page numbers stand
 CONTINUED_SIZE_TOLERANCE = 0.6  # points: rows going on from the page before are set in the table's size
 _BOLD_HINTS = ("bold", "heavy", "black", "hei", "demi", "semibold")
 
@@ -162,7 +163,11 @@ def read_page(page, number: int) -> Page:
     if tables:
         chars = [c for c in chars if not any(_inside(c, t.bbox) for t in tables)]
     lines = build_lines(chars, number)
-    aligned, lines = find_aligned_tables(lines, number)
+    # a page number at the page's foot or head is never a cell of a table that ends near it
+    edge = [ln for ln in lines if page_number_of(ln.text) is not None
+            and (ln.top > page.height * (1 - EDGE_NUMBER_BAND) or ln.bottom < page.height * EDGE_NUMBER_BAND)]
+    aligned, lines = find_aligned_tables([ln for ln in lines if ln not in edge], number)
+    lines = sorted(lines + edge, key=lambda ln: (ln.top, ln.x0))
     return Page(number, float(page.width), float(page.height), lines, tables + aligned, len(page.images))
 
 
@@ -339,12 +344,12 @@ def _grow_rows(lines: list[Line], j: int, bounds: list[float], em: float, rows: 
                 row[c] = s[2]
             rows.append(row)
             header_open = False
-        elif cols[0] == 0 and len(segs) >= 2:  # a new row
+        elif cols[0] == 0 and len(segs) >= 2:  # a new row (the first one may be a header: its cells may wrap)
             row = [""] * n_cols
             for c, s in zip(cols, segs):
                 row[c] = s[2]
+            header_open = header_open and not rows
             rows.append(row)
-            header_open = False
         elif cols[0] > 0 and rows:  # wrapped cells of the row above
             for c, s in zip(cols, segs):
                 rows[-1][c] = join_wrapped([rows[-1][c], s[2]])
@@ -410,7 +415,8 @@ def continue_aligned_tables(pages: list[Page], furniture: set[tuple[int, int]]) 
         if start >= len(plain):
             continue
         rows: list[list[str]] = []
-        j = _grow_rows(plain, start, last.col_edges, last.size, rows, None, header_open=False,
+        # the first line may be the header printed again, its cells wrapped like the first time
+        j = _grow_rows(plain, start, last.col_edges, last.size, rows, None, header_open=True,
                        size_tolerance=CONTINUED_SIZE_TOLERANCE)
         if not rows or j == start:
             continue

@@ -16,12 +16,13 @@ class ParseSettings:
     edge_band: float = 0.2  # share of the page height at top and bottom where running matter may stand
     running_share: float = 0.3  # a running header recurs on at least this share of the pages
     running_min_pages: int = 2  # ... and on at least this many (short issues)
-    small_running_ratio: float = 0.85  # an edge line this much smaller than the text needs to recur only twice
+    small_running_ratio: float = 0.9  # an edge line a size step smaller than the text (9 pt by 10.5) needs to recur only twice
     running_max_ratio: float = 1.05  # running matter is never set larger than the text
     page_number_max_ratio: float = 1.3  # a lone number larger than this is a heading, not a page number
     band_step: float = 8.0  # points: edge lines within one step of height are the same running line
     page_fit_min_pages: int = 2  # a page-number sequence must be seen on at least this many pages
     # -- body text (layout.py) -----------------------------------------------------------------
+    left_edge_share: float = 0.2  # the text's left edge is a line start at least this common (vs the most common)
     size_tolerance: float = 0.6  # points: lines whose sizes differ by less are set in the same size
     indent: float = 0.8  # a line starting this far right of the margin is indented (new paragraph)
     short_line: float = 1.5  # a line ending this far left of the right margin ends its paragraph
