@@ -21,7 +21,12 @@ def _mask(text: str) -> str:
     """A running line's shape: digits masked, and a page number at either end dropped, so that
     '- 3 - 公报' and '公报 - 4 -' (alternating sides) are the same running line."""
     masked = re.sub(r"\d+", "#", re.sub(r"\s+", "", nfkc(text)))
-    return _PAGE_TOKEN_RE.sub("", masked) or masked
+    key = masked
+    while True:  # a number at either end, with its marks, however many there are
+        shorter = _PAGE_TOKEN_RE.sub("", key)
+        if shorter == key:
+            return key or masked
+        key = shorter
 
 
 @dataclass
@@ -109,6 +114,9 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
         counts.update(keys)
     need = max(st.running_min_pages, min(3, n_pages - 1), int(st.running_share * n_pages + 0.5))
     repeated = {k for k, c in counts.items() if c >= need}
+    # in the text's own size, a recurring edge line must be on most pages: an issuer line or an
+    # 附件 label that opens many pages recurs too, but only where a document or attachment starts
+    repeated_text_size = {k for k, c in counts.items() if c >= max(need, st.running_share_text_size * n_pages)}
     # set smaller than the text, at the very edge: a header that changes by section (its own
     # title on the pages of that section) needs to recur only twice
     small_repeated = {k for k, c in counts.items() if c >= 2}
@@ -120,7 +128,7 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
         n = len(p.lines)
         # from each edge inwards, while the lines are running matter
         for order in (range(min(st.edge_lines, n)), range(n - 1, max(n - st.edge_lines, 0) - 1, -1)):
-            for i in order:
+            for depth, i in enumerate(order):
                 ln = p.lines[i]
                 if (p.number, i) in furniture:
                     continue
@@ -128,11 +136,13 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
                     break
                 key = (_mask(ln.text), _band(p, ln, st))
                 num = page_number_of(ln.text)
+                # inside the outermost line, running matter is set smaller than the text
+                small = ln.size <= body_size * st.small_running_ratio
+                text_size = depth == 0 and ln.size <= body_size * st.running_max_ratio
                 if num is not None and ln.size <= body_size * st.page_number_max_ratio:
                     candidates.setdefault(p.number, []).append((num, True))
                     lone[(p.number, i)] = num
-                elif (key in repeated and ln.size <= body_size * st.running_max_ratio) or (
-                        key in small_repeated and ln.size <= body_size * st.small_running_ratio):
+                elif (small and (key in repeated or key in small_repeated)) or (text_size and key in repeated_text_size):
                     # any number in a running line may be the page number (or a year, an issue)
                     candidates.setdefault(p.number, []).extend(
                         (int(m.group()), False) for m in _ANY_NUMBER_RE.finditer(nfkc(ln.text)))

@@ -73,11 +73,15 @@ class Span:
 
     @property
     def title(self) -> str:
+        """The issuer line(s) and the title lines; a red head (…文件) counts only when the
+        issuer is not printed again under it."""
         own = tidy_spaces(join_wrapped([ln.text for ln in self.title_lines]))
-        head = self.issuer_header or ""
-        if head and squash(own).startswith(squash(head)):  # a red head over a full title
-            return own
-        return tidy_spaces(head + own)
+        heads = [tidy_spaces(ln.text) for ln in self.header_lines]
+        if heads and squash(heads[0]).endswith("文件"):
+            issuer = re.sub(r"\s*文\s*件$", "", heads[0])
+            printed_again = len(heads) > 1 or squash(own).startswith(squash(issuer))
+            heads = heads[1:] if printed_again else [issuer] + heads[1:]
+        return tidy_spaces(join_wrapped(heads) + own)
 
 
 _SIGNER_RE = re.compile(r"\s*签\s*发\s*人\s*[:：]\s*\S+(?:\s+\S+)*\s*$")
@@ -107,8 +111,10 @@ def is_title_like(ln: Item, layout: Layout, plain: bool = False) -> bool:
         return False
     st, em = layout.settings, layout.body_size
     centred = is_centred(ln, layout)
-    if plain:
-        return centred and ln.size >= em * 0.95 and not ln.text.rstrip().endswith(SENTENCE_END + ("：", ":"))
+    if plain:  # only centred: it needs real room on both sides, as a full line of text has none
+        room = st.plain_title_margin * em
+        return (centred and ln.x0 >= layout.left + room and ln.x1 <= layout.right - room and ln.size >= em * 0.95
+                and not ln.text.rstrip().endswith(SENTENCE_END + ("：", ":")))
     full_width = ln.x0 <= layout.left + em and ln.x1 >= layout.right - 2 * em
     bigger = ln.size >= em * st.title_ratio
     return (bigger and (centred or full_width)) or (ln.bold and centred and ln.size >= em)
@@ -285,7 +291,9 @@ def weigh(flow: list[Item], blocks: list[HeadBlock], k: int, layout: Layout, toc
     b = blocks[k]
     span = Span(b.start, b.end, header_lines=b.header, title_lines=b.title, number_line=b.number_line)
     title, number = span.title, span.number
-    nxt = blocks[k + 1].start if k + 1 < len(blocks) else len(flow)
+    # the signature is looked for up to the next block that could be a document's head
+    nxt = next((c.start for c in blocks[k + 1:] if c.number_line is not None
+                or reads_as_title("".join(ln.text for ln in c.header + c.title))), len(flow))
     cues = []
     if number is not None:
         cues.append("文号")

@@ -16,6 +16,7 @@ class ParseSettings:
     edge_band: float = 0.2  # share of the page height at top and bottom where running matter may stand
     running_share: float = 0.3  # a running header recurs on at least this share of the pages
     running_min_pages: int = 2  # ... and on at least this many (short issues)
+    running_share_text_size: float = 0.6  # one set in the text's size must be on most pages (not an issuer line)
     small_running_ratio: float = 0.9  # an edge line a size step smaller than the text (9 pt by 10.5) needs to recur only twice
     running_max_ratio: float = 1.05  # running matter is never set larger than the text
     page_number_max_ratio: float = 1.3  # a lone number larger than this is a heading, not a page number
@@ -30,6 +31,7 @@ class ParseSettings:
     # -- titles and headings (segment.py, tables.py) ---------------------------------------------
     centre_tolerance: float = 2.5  # a line whose centre is this close to the text's centre is centred
     title_ratio: float = 1.15  # a title is at least this much larger than the text (or bold)
+    plain_title_margin: float = 1.5  # a title set like the text stands this far in from both margins
     number_max_ratio: float = 1.5  # a 文号 line is set about the size of the text, never as a heading
     block_gap: float = 2.6  # lines of one title block are at most this many line heights apart
     block_max_lines: int = 6  # a title block (issuer line, 文号, title) is never longer
