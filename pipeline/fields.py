@@ -23,9 +23,9 @@ _ITEM_NUM_RE = re.compile(r"^\s*(?P<n>\d{1,2})\s*[.．、]\s*")
 def _is_right_block(ln: Line, layout: Layout) -> bool:
     """Set towards the right: starting past a third of the line, or ending near the right margin
     while starting further in than any paragraph indent (joint signers side by side)."""
-    em = layout.body_size
-    return ln.x0 > layout.left + (layout.right - layout.left) * 0.35 or (
-        ln.x1 > layout.right - 6 * em and ln.x0 > layout.left + 3 * em)
+    em, st = layout.body_size, layout.settings
+    return ln.x0 > layout.left + (layout.right - layout.left) * st.signature_indent_share or (
+        ln.x1 > layout.right - st.signature_reach * em and ln.x0 > layout.left + st.signature_min_indent * em)
 
 
 def _split_signers(text: str) -> list[str]:
@@ -125,7 +125,7 @@ def personnel_records(body: str, title: str = "") -> list[PersonnelRecord]:
 def _addressees(lines: list[Line], layout: Layout) -> tuple[str | None, int]:
     """The 主送机关 block: flush-left line(s) at the top ending with a colon; and where the
     text after it starts."""
-    if not lines or lines[0].x0 > layout.left + 0.6 * layout.body_size:
+    if not lines or lines[0].x0 > layout.left + layout.settings.flush_left * layout.body_size:
         return None, 0
     for k in range(min(3, len(lines))):
         if lines[k].text.rstrip().endswith(("：", ":")):

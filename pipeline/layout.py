@@ -52,6 +52,13 @@ class Layout:
     def in_upper_part(self, ln: Line) -> bool:
         return ln.bottom < self.heights.get(ln.page, 842.0) * 0.5
 
+    def is_centred(self, ln: Line) -> bool:
+        """Centred between the margins, with room on both sides (a full indented line is not)."""
+        st, em = self.settings, self.body_size
+        mid = (self.left + self.right) / 2
+        return (abs(ln.center - mid) < st.centre_tolerance * em and ln.x0 > self.left + em * st.centred_room
+                and ln.x1 < self.right - em * st.centred_room)
+
     def first_on_page(self, ln: Line) -> bool:
         """Nothing but running matter above it on its page."""
         return ln.top <= self.extent.get(ln.page, (ln.top, ln.bottom))[0] + 0.5
@@ -63,7 +70,8 @@ class Layout:
     def at_foot(self, ln: Line) -> bool:
         """Within a few lines of the foot of the text area (the lowest text of any page)."""
         foot = max((b for _, b in self.extent.values()), default=ln.bottom)
-        return ln.bottom >= foot - self.settings.foot_lines * self.body_size * 2
+        return (ln.bottom >= foot - self.settings.foot_lines * self.body_size * 2
+                and ln.bottom >= self.heights.get(ln.page, 842.0) * self.settings.foot_share)
 
 
 def analyse(pages: list[Page], settings: ParseSettings = DEFAULT) -> Layout:
@@ -124,6 +132,15 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
     furniture: set[tuple[int, int]] = set()
     candidates: dict[int, list[tuple[int, bool]]] = {}
     lone: dict[tuple[int, int], int] = {}  # places of lines that are nothing but a number
+    # the running-header slots: where (edge band, size) small running lines stand. A line seen
+    # once in such a slot (one side of an alternating header in a short issue) is running too.
+    slots: set[tuple[int, float]] = set()
+    for p in pages:
+        for ln in p.lines:
+            key = (_mask(ln.text), _band(p, ln, st))
+            if (ln.size <= body_size * st.small_running_ratio and _in_margin(p, ln, st)
+                    and (key in repeated or key in small_repeated)):
+                slots.add((key[1], _size_key(ln)))
     for p in pages:
         n = len(p.lines)
         # from each edge inwards, while the lines are running matter
@@ -142,7 +159,8 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
                 if num is not None and ln.size <= body_size * st.page_number_max_ratio:
                     candidates.setdefault(p.number, []).append((num, True))
                     lone[(p.number, i)] = num
-                elif (small and (key in repeated or key in small_repeated)) or (text_size and key in repeated_text_size):
+                elif (small and (key in repeated or key in small_repeated or (depth == 0 and (key[1], _size_key(ln)) in slots))) or (
+                        text_size and key in repeated_text_size):
                     # any number in a running line may be the page number (or a year, an issue)
                     candidates.setdefault(p.number, []).extend(
                         (int(m.group()), False) for m in _ANY_NUMBER_RE.finditer(nfkc(ln.text)))
@@ -150,6 +168,10 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
                     break
                 furniture.add((p.number, i))
     return furniture, candidates, lone
+
+
+def _size_key(ln: Line) -> float:
+    return round(ln.size * 2) / 2
 
 
 def _band(page: Page, ln: Line, st: ParseSettings) -> int:

@@ -59,7 +59,7 @@ SENTENCE_END = ("。", "；", "，", "！", "？")  # a line ending so is runnin
 
 # -- printed page numbers ----------------------------------------------------
 
-PAGE_MARKS = r"\-—–－‐‑―_~·•"
+PAGE_MARKS = r"\-—–－‐‑―_~·•・"
 PAGE_NUMBER_RES = [
     # 3, - 3 -, — 3 —, · 3 · (a few marks at most: a run of leaders before a number is a TOC line)
     re.compile(rf"^[{PAGE_MARKS}\s]{{0,4}}(\d{{1,4}})[{PAGE_MARKS}\s]{{0,4}}$"),

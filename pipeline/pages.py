@@ -15,14 +15,10 @@ from .errors import (
     NotAPdfError,
 )
 from .normalize import join_wrapped, page_number_of
+from .settings import DEFAULT, ParseSettings
 
 log = logging.getLogger(__name__)
 
-SPACE_RATIO = 0.4  # a gap wider than this many ems between two characters reads as a space
-WIDE_GAP = 1.5  # a gap of this many ems separates the cells of a table drawn without rules
-CELL_WRAP_GAP = 0.7  # lines of one wrapped cell are closer than this many ems (rows add padding)
-EDGE_NUMBER_BAND = 0.12  # share of the page height at the foot and head where page numbers stand
-CONTINUED_SIZE_TOLERANCE = 0.6  # points: rows going on from the page before are set in the table's size
 _BOLD_HINTS = ("bold", "heavy", "black", "hei", "demi", "semibold")
 
 
@@ -112,7 +108,7 @@ def page_count(path: Path) -> int:
         return len(pdf.pages)
 
 
-def read_pages(path: Path, numbers: list[int] | None = None) -> list[Page]:
+def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSettings = DEFAULT) -> list[Page]:
     """Read the given 1-based pages (all when None) into lines and tables."""
     path = Path(path)
     with open_pdf(path) as pdf:
@@ -120,7 +116,7 @@ def read_pages(path: Path, numbers: list[int] | None = None) -> list[Page]:
         out = []
         for n in wanted:
             try:
-                out.append(read_page(pdf.pages[n - 1], n))
+                out.append(read_page(pdf.pages[n - 1], n, settings))
             except Exception as exc:
                 raise CorruptPdfError(
                     f"corrupt or truncated PDF (page {n}: {type(exc).__name__}: {exc})", path=str(path)
@@ -144,7 +140,7 @@ def ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def read_pages_parallel(path: Path, jobs: int) -> list[Page]:
+def read_pages_parallel(path: Path, jobs: int, settings: ParseSettings = DEFAULT) -> list[Page]:
     """read_pages over worker processes, one chunk of pages each; pages come back in order."""
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
@@ -152,26 +148,26 @@ def read_pages_parallel(path: Path, jobs: int) -> list[Page]:
     path = Path(path)
     n = page_count(path)
     if jobs <= 1 or n <= CHUNK_PAGES // 2:
-        return read_pages(path)
+        return read_pages(path, settings=settings)
     with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_sigint) as pool:
-        return [p for chunk in pool.map(partial(read_pages, path), page_chunks(n, jobs)) for p in chunk]
+        return [p for chunk in pool.map(partial(read_pages, path, settings=settings), page_chunks(n, jobs)) for p in chunk]
 
 
-def read_page(page, number: int) -> Page:
-    chars = clean_chars(page.chars)
-    tables = find_ruled_tables(page, chars, number)
+def read_page(page, number: int, st: ParseSettings = DEFAULT) -> Page:
+    chars = clean_chars(page.chars, st)
+    tables = find_ruled_tables(page, chars, number, st)
     if tables:
         chars = [c for c in chars if not any(_inside(c, t.bbox) for t in tables)]
-    lines = build_lines(chars, number)
+    lines = build_lines(chars, number, st)
     # a page number at the page's foot or head is never a cell of a table that ends near it
     edge = [ln for ln in lines if page_number_of(ln.text) is not None
-            and (ln.top > page.height * (1 - EDGE_NUMBER_BAND) or ln.bottom < page.height * EDGE_NUMBER_BAND)]
-    aligned, lines = find_aligned_tables([ln for ln in lines if ln not in edge], number)
+            and (ln.top > page.height * (1 - st.edge_number_band) or ln.bottom < page.height * st.edge_number_band)]
+    aligned, lines = find_aligned_tables([ln for ln in lines if ln not in edge], number, st)
     lines = sorted(lines + edge, key=lambda ln: (ln.top, ln.x0))
     return Page(number, float(page.width), float(page.height), lines, tables + aligned, len(page.images))
 
 
-def clean_chars(chars: list[dict]) -> list[dict]:
+def clean_chars(chars: list[dict], st: ParseSettings = DEFAULT) -> list[dict]:
     """Drop control characters and faux-bold duplicates (the same glyph drawn again, offset)."""
     seen: dict[tuple[str, int, int], list[dict]] = {}
     out = []
@@ -179,7 +175,7 @@ def clean_chars(chars: list[dict]) -> list[dict]:
         text = c["text"]
         if not text or any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in text):
             continue
-        tol = max(c["size"] * 0.25, 1.0)
+        tol = max(c["size"] * st.faux_bold_offset, 1.0)
         kx, ky = int(c["x0"] // tol), int(c["top"] // tol)
         dup = False
         for dx in (-1, 0, 1):
@@ -205,7 +201,7 @@ def _is_bold(fontname: str) -> bool:
     return any(h in name for h in _BOLD_HINTS)
 
 
-def build_lines(chars: list[dict], page: int) -> list[Line]:
+def build_lines(chars: list[dict], page: int, st: ParseSettings = DEFAULT) -> list[Line]:
     """Group characters into lines by vertical position, left to right within a line."""
     if not chars:
         return []
@@ -214,7 +210,7 @@ def build_lines(chars: list[dict], page: int) -> list[Line]:
     mid_ref = None
     for c in ordered:
         mid = (c["top"] + c["bottom"]) / 2
-        if groups and abs(mid - mid_ref) <= max(c["size"], 1.0) * 0.45:
+        if groups and abs(mid - mid_ref) <= max(c["size"], 1.0) * st.line_merge:
             groups[-1].append(c)
         else:
             groups.append([c])
@@ -222,14 +218,14 @@ def build_lines(chars: list[dict], page: int) -> list[Line]:
     lines = []
     for group in groups:
         group.sort(key=lambda c: c["x0"])
-        line = _make_line(group, page)
+        line = _make_line(group, page, st)
         if line is not None:
             lines.append(line)
     lines.sort(key=lambda ln: (ln.top, ln.x0))
     return lines
 
 
-def _make_line(group: list[dict], page: int) -> Line | None:
+def _make_line(group: list[dict], page: int, st: ParseSettings) -> Line | None:
     parts: list[str] = []
     prev = None
     for c in group:
@@ -241,7 +237,7 @@ def _make_line(group: list[dict], page: int) -> Line | None:
             continue
         if prev is not None and parts and parts[-1] != " ":
             gap = c["x0"] - prev["x1"]
-            if gap > SPACE_RATIO * max(c["size"], prev["size"]):
+            if gap > st.space_ratio * max(c["size"], prev["size"]):
                 parts.append(" ")
         parts.append(text)
         prev = c
@@ -249,7 +245,7 @@ def _make_line(group: list[dict], page: int) -> Line | None:
     if not text:
         return None
     visible = [c for c in group if not c["text"].isspace()]
-    segments = _segments(visible)
+    segments = _segments(visible, st)
     sizes = [round(c["size"], 1) for c in visible]
     size = statistics.median(sizes)
     bold = sum(_is_bold(c["fontname"]) for c in visible) * 2 > len(visible)
@@ -266,20 +262,20 @@ def _make_line(group: list[dict], page: int) -> Line | None:
     )
 
 
-def _segments(visible: list[dict]) -> list[tuple[float, float, str]]:
+def _segments(visible: list[dict], st: ParseSettings) -> list[tuple[float, float, str]]:
     pieces: list[list[dict]] = []
     for c in visible:
-        if pieces and c["x0"] - pieces[-1][-1]["x1"] < WIDE_GAP * max(c["size"], pieces[-1][-1]["size"]):
+        if pieces and c["x0"] - pieces[-1][-1]["x1"] < st.wide_gap * max(c["size"], pieces[-1][-1]["size"]):
             pieces[-1].append(c)
         else:
             pieces.append([c])
-    return [(p[0]["x0"], p[-1]["x1"], _text_of(p)) for p in pieces]
+    return [(p[0]["x0"], p[-1]["x1"], _text_of(p, st)) for p in pieces]
 
 
-def _text_of(chars: list[dict]) -> str:
+def _text_of(chars: list[dict], st: ParseSettings) -> str:
     out = ""
     for prev, c in zip([None] + chars[:-1], chars):
-        if prev is not None and c["x0"] - prev["x1"] > SPACE_RATIO * max(c["size"], prev["size"]):
+        if prev is not None and c["x0"] - prev["x1"] > st.space_ratio * max(c["size"], prev["size"]):
             out += " "
         out += c["text"]
     return out
@@ -287,7 +283,7 @@ def _text_of(chars: list[dict]) -> str:
 
 # -- tables ---------------------------------------------------------------
 
-def find_ruled_tables(page, chars: list[dict], number: int) -> list[RawTable]:
+def find_ruled_tables(page, chars: list[dict], number: int, st: ParseSettings = DEFAULT) -> list[RawTable]:
     """Ruled tables (drawn cell borders) with each cell's text joined across its wrapped lines."""
     if len(page.edges) < 6:
         return []
@@ -301,7 +297,7 @@ def find_ruled_tables(page, chars: list[dict], number: int) -> list[RawTable]:
                     cells.append("")
                     continue
                 inside = [c for c in chars if _inside(c, cell)]
-                cells.append(join_wrapped([ln.text for ln in build_lines(inside, number)]))
+                cells.append(join_wrapped([ln.text for ln in build_lines(inside, number, st)]))
             rows.append(cells)
         n_cols = max((len(r) for r in rows), default=0)
         filled = sum(1 for r in rows for c in r if c)
@@ -320,21 +316,22 @@ def _column(seg: tuple[float, float, str], bounds: list[float], em: float) -> in
 
 
 def _grow_rows(lines: list[Line], j: int, bounds: list[float], em: float, rows: list[list[str]],
-               prev: Line | None, header_open: bool, size_tolerance: float = 1.5) -> int:
+               prev: Line | None, header_open: bool, st: ParseSettings, size_tolerance: float | None = None) -> int:
     """Add the lines from j on that fall into the columns to rows: a line with a first cell and
     another starts a row; one without a first cell continues the cells of the row above; right
     under the header row, a line filling few columns continues the header's cells (a wrapped
     header). Returns the index of the first line not taken."""
     n_cols = len(bounds) + 1
+    size_tolerance = st.table_size_tolerance if size_tolerance is None else size_tolerance
     while j < len(lines):
         ln = lines[j]
-        if abs(ln.size - em) > size_tolerance or (prev is not None and ln.top - prev.bottom > 2.5 * em):
+        if abs(ln.size - em) > size_tolerance or (prev is not None and ln.top - prev.bottom > st.row_gap * em):
             break
         segs = ln.segments or [(ln.x0, ln.x1, ln.text)]
         cols = [_column(s, bounds, em) for s in segs]
         if len(set(cols)) != len(cols):
             break
-        tight = prev is not None and ln.top - prev.bottom < CELL_WRAP_GAP * em
+        tight = prev is not None and ln.top - prev.bottom < st.cell_wrap_gap * em
         if header_open and len(segs) < n_cols and tight:  # the header's cells wrapped
             for c, s in zip(cols, segs):
                 rows[-1][c] = join_wrapped([rows[-1][c], s[2]])
@@ -360,7 +357,7 @@ def _grow_rows(lines: list[Line], j: int, bounds: list[float], em: float, rows: 
     return j
 
 
-def find_aligned_tables(lines: list[Line], page: int) -> tuple[list[RawTable], list[Line]]:
+def find_aligned_tables(lines: list[Line], page: int, st: ParseSettings = DEFAULT) -> tuple[list[RawTable], list[Line]]:
     """Tables drawn without rules (or with horizontal rules only): three or more rows of three
     or more cells split by wide gaps, whose cells fall into the columns of the first row. Returns
     the tables and the lines left."""
@@ -375,7 +372,7 @@ def find_aligned_tables(lines: list[Line], page: int) -> tuple[list[RawTable], l
         em = head.size
         bounds = [(a[1] + b[0]) / 2 for a, b in zip(head.segments, head.segments[1:])]
         rows = [[s[2] for s in head.segments]]
-        j = _grow_rows(lines, i + 1, bounds, em, rows, head, header_open=True)
+        j = _grow_rows(lines, i + 1, bounds, em, rows, head, header_open=True, st=st)
         full = sum(1 for r in rows if sum(1 for c in r if c) >= 3)
         if len(rows) >= 3 and full >= 3:
             members = lines[i:j]
@@ -388,7 +385,7 @@ def find_aligned_tables(lines: list[Line], page: int) -> tuple[list[RawTable], l
     return tables, [ln for k, ln in enumerate(lines) if k not in used]
 
 
-def continue_aligned_tables(pages: list[Page], furniture: set[tuple[int, int]]) -> None:
+def continue_aligned_tables(pages: list[Page], furniture: set[tuple[int, int]], st: ParseSettings = DEFAULT) -> None:
     """A table without rules that ends its page goes on at the top of the next one with rows in
     the same columns (too few there to be found as a table of their own): read them as its
     continuation, a RawTable on the next page. furniture holds the (page, line index) of running
@@ -416,8 +413,8 @@ def continue_aligned_tables(pages: list[Page], furniture: set[tuple[int, int]]) 
             continue
         rows: list[list[str]] = []
         # the first line may be the header printed again, its cells wrapped like the first time
-        j = _grow_rows(plain, start, last.col_edges, last.size, rows, None, header_open=True,
-                       size_tolerance=CONTINUED_SIZE_TOLERANCE)
+        j = _grow_rows(plain, start, last.col_edges, last.size, rows, None, header_open=True, st=st,
+                       size_tolerance=st.continued_size_tolerance)
         if not rows or j == start:
             continue
         members = plain[start:j]

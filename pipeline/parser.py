@@ -56,7 +56,7 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,
             raise NoTextLayerError("scanned PDF without a text layer: needs OCR", path=str(path))
         raise NoTextLayerError("no text on any page", path=str(path))
     layout = analyse(pages, settings)
-    continue_aligned_tables(pages, layout.furniture)
+    continue_aligned_tables(pages, layout.furniture, settings)
     flow = reading_flow(pages, layout)
     flow_lines = [x for x in flow if isinstance(x, Line)]
     toc, toc_start, toc_end = parse_toc(flow_lines, layout)
@@ -109,5 +109,5 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,
 def parse_pdf(path: str | Path, jobs: int = 1, settings: ParseSettings = DEFAULT) -> Gazette:
     """Parse one gazette PDF; jobs > 1 reads its pages in that many worker processes."""
     path = Path(path)
-    pages = read_pages_parallel(path, jobs) if jobs > 1 else read_pages(path)
+    pages = read_pages_parallel(path, jobs, settings) if jobs > 1 else read_pages(path, settings=settings)
     return parse_pages(pages, path, settings=settings)

@@ -96,24 +96,17 @@ def number_of_line(text: str) -> DocNumber | None:
     return parse_doc_number(m.group(1) if m else text)
 
 
-def is_centred(ln: Line, layout: Layout) -> bool:
-    """Centred between the margins, with room on both sides (a full indented line is not)."""
-    mid = (layout.left + layout.right) / 2
-    em = layout.body_size
-    return (abs(ln.center - mid) < layout.settings.centre_tolerance * em and ln.x0 > layout.left + em * 0.5
-            and ln.x1 < layout.right - em * 0.5)
-
-
 def is_title_like(ln: Item, layout: Layout, plain: bool = False) -> bool:
     """Set as a title: larger than the text, or bold, and centred (or a full line of a long
     title). plain: any centred line that is not a sentence (titles set like the body text)."""
     if not isinstance(ln, Line):
         return False
     st, em = layout.settings, layout.body_size
-    centred = is_centred(ln, layout)
+    centred = layout.is_centred(ln)
     if plain:  # only centred: it needs real room on both sides, as a full line of text has none
         room = st.plain_title_margin * em
-        return (centred and ln.x0 >= layout.left + room and ln.x1 <= layout.right - room and ln.size >= em * 0.95
+        return (centred and ln.x0 >= layout.left + room and ln.x1 <= layout.right - room
+                and ln.size >= em * st.plain_title_min_ratio
                 and not ln.text.rstrip().endswith(SENTENCE_END + ("：", ":")))
     full_width = ln.x0 <= layout.left + em and ln.x1 >= layout.right - 2 * em
     bigger = ln.size >= em * st.title_ratio
@@ -222,7 +215,7 @@ def _is_addressee(ln: Item, layout: Layout) -> bool:
         isinstance(ln, Line)
         and ln.x0 <= layout.left + layout.body_size * layout.settings.flush_left
         and ln.text.rstrip().endswith(("：", ":"))
-        and abs(ln.size - layout.body_size) < 1
+        and abs(ln.size - layout.body_size) < layout.settings.addressee_size_tolerance
     )
 
 

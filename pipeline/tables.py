@@ -8,7 +8,7 @@ import re
 
 from .layout import Layout
 from .model import Table
-from .normalize import join_wrapped, squash
+from .normalize import SENTENCE_END, join_wrapped, squash
 from .pages import Line, RawTable
 
 _LABEL_RE = re.compile(r"^附\s*件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?$")
@@ -20,9 +20,7 @@ def is_attachment_label(text: str) -> bool:
 
 def _is_caption(ln: Line, layout: Layout) -> bool:
     """A centred line that is not a sentence."""
-    mid = (layout.left + layout.right) / 2
-    centred = abs(ln.center - mid) < 2.5 * layout.body_size and ln.x0 > layout.left + layout.body_size
-    return centred and not ln.text.rstrip().endswith(("。", "；", "，"))
+    return layout.is_centred(ln) and not ln.text.rstrip().endswith(SENTENCE_END)
 
 
 _CONTINUED_RE = re.compile(r"^[（(【\[]?\s*续\s*表\s*\d*\s*[)）】\]]?$")
@@ -33,7 +31,7 @@ def is_continued_mark(text: str) -> bool:
     return bool(_CONTINUED_RE.match(text.strip()))
 
 
-def _continues(prev: RawTable, nxt: RawTable, between: list) -> bool:
+def _continues(prev: RawTable, nxt: RawTable, between: list, layout: Layout) -> bool:
     """nxt carries prev on: on the next page (or right below it: the rest of a broken row read on
     its own), nothing in between (but a 续表 mark), the same columns."""
     same_page_below = nxt.page == prev.page and nxt.top >= prev.bottom
@@ -42,7 +40,8 @@ def _continues(prev: RawTable, nxt: RawTable, between: list) -> bool:
     if len(prev.rows[0]) != len(nxt.rows[0]):
         return False
     if prev.ruled and nxt.ruled and prev.col_edges and nxt.col_edges and len(prev.col_edges) == len(nxt.col_edges):
-        return all(abs(a - b) <= 6 for a, b in zip(prev.col_edges, nxt.col_edges))
+        tol = layout.settings.column_edge_tolerance
+        return all(abs(a - b) <= tol for a, b in zip(prev.col_edges, nxt.col_edges))
     return True
 
 
@@ -108,7 +107,7 @@ def build_tables(items: list, layout: Layout) -> list[Table]:
             since_last.append(item)
             continue
         raw = item
-        if current is not None and last_raw is not None and _continues(last_raw, raw, since_last):
+        if current is not None and last_raw is not None and _continues(last_raw, raw, since_last, layout):
             rows = raw.rows
             want = squash("".join(current.header))
             # the header row(s) printed again: as many rows as spell the same header (the rest of
@@ -147,12 +146,12 @@ def _caption_and_label(before: list, layout: Layout) -> tuple[str | None, str | 
     caption_lines: list[Line] = []
     j = len(lines) - 1
     while j >= 0 and not is_attachment_label(lines[j].text) and _is_caption(lines[j], layout) and len(caption_lines) < 2:
-        if caption_lines and not (lines[j].page == caption_lines[0].page and abs(lines[j].size - caption_lines[0].size) < 0.6):
+        if caption_lines and not (lines[j].page == caption_lines[0].page and abs(lines[j].size - caption_lines[0].size) < layout.settings.size_tolerance):
             break
         caption_lines.insert(0, lines[j])
         j -= 1
     # a caption must stand out: larger or bold than the body text around it
-    if caption_lines and not any(ln.bold or ln.size > layout.body_size * 1.05 for ln in caption_lines):
+    if caption_lines and not any(ln.bold or ln.size > layout.body_size * layout.settings.caption_ratio for ln in caption_lines):
         caption_lines = []
         j = len(lines) - 1
     label = lines[j].text.strip() if j >= 0 and is_attachment_label(lines[j].text) else None

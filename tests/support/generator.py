@@ -401,7 +401,8 @@ class Renderer:
     def _furniture(self, n: int) -> None:
         g, c = self.g, self.c
         odd = n % 2 == 1
-        label = {"bare": f"{n}", "dash": f"- {n} -", "emdash": f"— {n} —", "dot": f"· {n} ·", "paren": f"（{n}）",
+        # the dot style uses U+30FB: the CID font has no glyph for U+00B7
+        label = {"bare": f"{n}", "dash": f"- {n} -", "emdash": f"— {n} —", "dot": f"・ {n} ・", "paren": f"（{n}）",
                  "di": f"第 {n} 页", "di_total": f"第{n}页 共{self._total_pages}页"}[g.number_style]
         head_y = self.size[1] - g.margin_top + 22
         left_text = right_text = centre_text = None
@@ -485,6 +486,11 @@ class Renderer:
         lead = size * 1.4
         widths = [w * self.width for w in t.widths]
         gutter = 6 if t.rules == "grid" else 1.8 * size
+        # the 序号 column holds its header and a two-digit number on one line, as a typesetter sets it
+        need = 2.2 * size + gutter + 6
+        if widths[0] < need:
+            extra = need - widths[0]
+            widths = [need] + [w - extra * w / sum(widths[1:]) for w in widths[1:]]
         xs = [self.left]
         for w in widths:
             xs.append(xs[-1] + w)
