@@ -160,11 +160,22 @@ def read_page(page, number: int, st: ParseSettings = DEFAULT) -> Page:
         chars = [c for c in chars if not any(_inside(c, t.bbox) for t in tables)]
     lines = build_lines(chars, number, st)
     # a page number at the page's foot or head is never a cell of a table that ends near it
-    edge = [ln for ln in lines if page_number_of(ln.text) is not None
-            and (ln.top > page.height * (1 - st.edge_number_band) or ln.bottom < page.height * st.edge_number_band)]
+    edge = [ln for ln in lines if _looks_like_folio(ln, lines, float(page.width), float(page.height), st)]
     aligned, lines = find_aligned_tables([ln for ln in lines if ln not in edge], number, st)
     lines = sorted(lines + edge, key=lambda ln: (ln.top, ln.x0))
     return Page(number, float(page.width), float(page.height), lines, tables + aligned, len(page.images))
+
+
+def _looks_like_folio(ln: Line, lines: list[Line], width: float, height: float, st: ParseSettings) -> bool:
+    """A page number by its text and place: at the head or foot, centred on the page or at the
+    text's outer edge (a number wrapped inside a table cell stands in its column instead)."""
+    if page_number_of(ln.text) is None:
+        return False
+    if height * st.edge_number_band < ln.bottom and ln.top < height * (1 - st.edge_number_band):
+        return False
+    em = ln.size
+    return (abs(ln.center - width / 2) < st.folio_centre * em or ln.x0 <= min(x.x0 for x in lines) + em
+            or ln.x1 >= max(x.x1 for x in lines) - em)
 
 
 def clean_chars(chars: list[dict], st: ParseSettings = DEFAULT) -> list[dict]:

@@ -21,6 +21,7 @@ class ParseSettings:
     table_size_tolerance: float = 1.5  # points: rows of a table without rules share their size
     continued_size_tolerance: float = 0.6  # points: rows going on from the page before, in the table's size
     edge_number_band: float = 0.12  # share of the page height at the foot and head where page numbers stand
+    folio_centre: float = 3.0  # ems: a page number is centred on the page within this, or at an outer edge
     # -- page furniture (layout.py) ------------------------------------------------------------
     edge_lines: int = 2  # running matter is at most a header line and a rule-side line at each edge
     edge_band: float = 0.2  # share of the page height at top and bottom where running matter may stand
