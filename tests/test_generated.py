@@ -15,6 +15,12 @@ from support.generator import draw_spec, render
 from support.scoring import compare
 
 SEEDS = range(32)
+# Seeds that benchmarks/bench_generality.py once found parsed wrong, each kept as a regression test:
+# running lines in the text's size, TOC page numbers alone or at a page foot, red heads over full
+# titles, cover lines run into a title, rows of tables without rules broken by the page, …
+REGRESSION_SEEDS = [50, 59, 98, 110, 113, 117, 129, 133, 135, 139, 144, 150, 151, 152, 155, 179, 181, 187, 189,
+                    194, 209, 211, 215, 216, 224, 228, 232, 236, 240, 244, 250, 255, 271, 274, 288, 295, 1035,
+                    1122, 1147, 1156, 1173, 1281, 3023, 3069, 3173, 3180, 3193, 3194]
 # Seeds whose parse is known to be wrong, each with what goes wrong; strict, so a fix shows up.
 KNOWN_BAD: dict[int, str] = {}
 
@@ -40,6 +46,13 @@ def test_generated_gazette_parses_exactly(seed, tmp_path_factory):
     assert len(truth.documents) >= 3
     assert score.problems == [], "\n".join(score.problems)
     assert score.exact
+
+
+@pytest.mark.parametrize("seed", REGRESSION_SEEDS)
+def test_regression_seed_parses_exactly(seed, tmp_path_factory):
+    truth, gazette = parsed(seed, tmp_path_factory)
+    score = compare(truth, gazette)
+    assert score.problems == [], "\n".join(score.problems)
 
 
 def test_sample_of_seeds_covers_the_dimensions():
