@@ -15,14 +15,12 @@ import click
 from pipeline import __version__
 from pipeline.errors import GazetteError
 
-FORMATS = click.Choice(["table", "json", "csv"])
-
 
 class State:
     def __init__(self, home: str | None, debug: bool):
-        from pipeline.home import Home
+        from pipeline.store import GazetteStore
 
-        self.home = Home.resolve(home)
+        self.store = GazetteStore(home)
         self.debug = debug
 
 
@@ -88,6 +86,12 @@ def echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def format_option(*choices: str, default: str | None = None, help: str = "Output format."):  # noqa: A002
+    """The --format option every command shares; the first choice is the default."""
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=default or choices[0],
+                        show_default=True, help=help)
+
+
 # -- parse / ingest -------------------------------------------------------------------
 
 @cli.command()
@@ -151,16 +155,13 @@ class _BarProgress:
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: cores).")
 @click.option("--force", is_flag=True, help="Re-parse files already ingested.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Summary format.")
+@format_option("table", "json", help="Summary format.")
 @click.pass_obj
 def ingest(state, paths, jobs, force, quiet, fmt):
     """Parse PDFs (files or folders, recursive), write parsed/ and index them."""
-    from pipeline.ingest import ingest as run_ingest
-    from pipeline.ingest import results_to_json
-
     progress = _BarProgress(quiet or fmt == "json")
     try:
-        results = run_ingest(list(paths), state.home, jobs=jobs, force=force, progress=progress)
+        report = state.store.ingest(list(paths), jobs=jobs, force=force, progress=progress)
     except KeyboardInterrupt:
         progress.stop()
         click.echo("gazette: interrupted; what finished is kept, run the same ingest again to do the rest",
@@ -168,89 +169,73 @@ def ingest(state, paths, jobs, force, quiet, fmt):
         sys.exit(130)
     finally:
         progress.stop()
-    if not results:
+    if not report.files:
         click.echo("gazette: no PDF files found in " + ", ".join(paths), err=True)
-    failed = [r for r in results if r.status == "failed"]
-    counts = {k: sum(1 for r in results if r.status == k) for k in ("added", "replaced", "skipped", "failed")}
-    counts["with_warnings"] = sum(1 for r in results if r.status in ("added", "replaced") and r.warnings)
+    counts = report.counts
     if fmt == "json":
-        echo_json({"summary": counts, "files": results_to_json(results)})
+        echo_json(report.to_dict())
     elif not quiet:
-        rows = [[k, str(v)] for k, v in counts.items()]
-        click.echo(aligned(["status", "files"], rows))
-        for r in failed:
+        click.echo(aligned(["status", "files"], [[k.replace("_", " "), str(v)] for k, v in counts.items()]))
+        for r in report.failed:
             click.echo(f"failed: {r.path}: {r.error}")
         if counts["with_warnings"]:
             click.echo("review: `gazette status --warnings` lists what the parser was unsure of")
-    for r in failed:
+    for r in report.failed:
         if quiet:
             click.echo(f"gazette: {r.path}: {r.error}", err=True)
-    if failed:
+    if report.failed:
         sys.exit(1)
 
 
 @cli.command()
 @click.option("--warnings", "only_warnings", is_flag=True,
               help="Only the ingested gazettes the parser was unsure of, with what it was unsure of.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option("table", "json")
 @click.pass_obj
 def status(state, only_warnings, fmt):
     """Every file the manifest has seen; files parsed by an older parser are marked stale, and
     the number of parser warnings (things to review) is given for each."""
-    from pipeline import __version__
-    from pipeline.ingest import gazette_warnings, load_manifest
-
-    entries = sorted(load_manifest(state.home)["files"].values(), key=lambda e: e.get("path", ""))
-    for e in entries:
-        e["stale"] = e.get("status") == "ingested" and e.get("parser_version") != __version__
-    if only_warnings:
-        entries = [e for e in entries if e.get("status") == "ingested" and e.get("warnings")]
-        for e in entries:
-            e["warning_texts"] = gazette_warnings(state.home, e["gazette_id"])
+    entries = state.store.status(with_warnings=only_warnings)
     if fmt == "json":
-        echo_json(entries)
+        echo_json([e.to_dict() for e in entries])
         return
-    rows = [[e.get("path", ""), e.get("gazette_id") or "", e["status"] + (" (stale)" if e["stale"] else ""),
-             str(e.get("warnings") or 0), e.get("parser_version") or "", e.get("time", ""), e.get("error") or ""]
+    rows = [[e.entry.path, e.entry.gazette_id or "", e.entry.status + (" (stale)" if e.entry.stale else ""),
+             str(e.entry.warnings), e.entry.parser_version or "", e.entry.time, e.entry.error or ""]
             for e in entries]
     click.echo(aligned(["file", "gazette", "status", "warnings", "parser", "time", "error"], rows))
     for e in entries if only_warnings else ():
-        click.echo(f"\n{e['gazette_id']}:")
-        for w in e["warning_texts"]:
+        click.echo(f"\n{e.entry.gazette_id}:")
+        for w in e.warning_texts:
             click.echo(f"  - {w}")
 
 
 @cli.command()
 @click.option("--stale", is_flag=True, help="Re-parse only files ingested with an older parser version.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option("table", "json")
 @click.pass_obj
 def reindex(state, stale, jobs, fmt):
     """Rebuild index/ from parsed/ (no PDF is read), or re-parse stale files with --stale."""
-    from pipeline.ingest import reindex as run_reindex
-
-    done, missing = run_reindex(state.home, stale_only=stale, jobs=jobs)
+    report = state.store.reindex(stale=stale, jobs=jobs)
     if fmt == "json":
-        echo_json({"reparsed" if stale else "indexed": len(done), "missing": missing})
+        echo_json(report.to_dict())
+    elif stale:
+        click.echo(f"re-parsed {len(report.reparsed.files)} gazette file(s)")
     else:
-        click.echo(f"{'re-parsed' if stale else 'indexed'} {len(done)} gazette file(s)")
-    for p in missing:
+        click.echo(f"indexed {report.indexed} gazette file(s)")
+    for p in report.missing:
         click.echo(f"missing: {p} (the PDF is gone; remove the issue or restore the file)", err=True)
-    if missing or any(getattr(r, "status", "") == "failed" for r in done):
+    if not report.ok:
         sys.exit(1)
 
 
 @cli.command()
 @click.argument("gazette_id")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option("table", "json")
 @click.pass_obj
 def remove(state, gazette_id, fmt):
     """Delete one gazette issue from the index, parsed/ and the manifest."""
-    from pipeline.errors import NotFoundError
-    from pipeline.ingest import remove as run_remove
-
-    if not run_remove(state.home, gazette_id):
-        raise NotFoundError(f"no gazette {gazette_id!r}", hint="`gazette stats --format json` lists the ids")
+    state.store.remove(gazette_id)
     if fmt == "json":
         echo_json({"removed": gazette_id})
     else:
@@ -278,15 +263,12 @@ def _date(ctx, param, value):
 @click.option("--gazette", help="Only this gazette issue (id).")
 @click.option("--limit", type=click.IntRange(1, 10000), default=10, show_default=True)
 @click.option("--facets", is_flag=True, help="Add counts by issuer, category, 文种 and year.")
-@click.option("--format", "fmt", type=FORMATS, default="table")
+@format_option("table", "json", "csv")
 @click.pass_obj
 def search(state, query, number, issuer, category, doc_type, date_from, date_to, gazette, limit, facets, fmt):
     """Ranked full-text search; with only filters, lists matching documents, newest first."""
-    from pipeline.search import SearchRequest
-    from pipeline.search import search as run_search
-
-    req = SearchRequest(query, number, issuer, category, doc_type, date_from, date_to, gazette, limit, facets)
-    result = run_search(state.home.index, req)
+    result = state.store.search(query, number=number, issuer=issuer, category=category, doc_type=doc_type,
+                                date_from=date_from, date_to=date_to, gazette=gazette, limit=limit, facets=facets)
     hits = [h.to_dict() for h in result.hits]
     if fmt == "json":
         echo_json({"hits": hits, "total": result.total, "facets": result.facets} if facets else hits)
@@ -318,34 +300,17 @@ def search(state, query, number, issuer, category, doc_type, date_from, date_to,
             click.echo(aligned([name, "documents"], [[k, str(v)] for k, v in counts.items()]))
 
 
-def _load_document(state, number):
-    from pipeline.errors import NotFoundError
-    from pipeline.model import Gazette
-    from pipeline.search import find_document
-
-    found = find_document(state.home.index, number)
-    if not found:
-        raise NotFoundError(f"no document numbered {number!r} in the index")
-    docs = []
-    for f in found:
-        gid, pos = f["key"].rsplit("#", 1)
-        g = Gazette.load(state.home.parsed_file(gid))
-        docs.append((g, g.documents[int(pos)]))
-    return docs
-
-
 @cli.command()
 @click.argument("doc_number")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option("text", "json")
 @click.pass_obj
 def show(state, doc_number, fmt):
     """One document by 文号: its fields, text as parsed and tables."""
-    docs = _load_document(state, doc_number)
+    refs = state.store.show(doc_number)
     if fmt == "json":
-        echo_json([dict(d.to_dict(), gazette=g.gazette.id) for g, d in docs] if len(docs) > 1
-                  else dict(docs[0][1].to_dict(), gazette=docs[0][0].gazette.id))
+        echo_json([r.to_dict() for r in refs] if len(refs) > 1 else refs[0].to_dict())
         return
-    for g, d in docs:
+    for g, d in ((r.gazette, r.document) for r in refs):
         fields = [("文号", d.doc_number), ("标题", d.title), ("文种", d.doc_type), ("发文机关", "、".join(d.issuers)),
                   ("成文日期", d.date), ("类别", d.category), ("主送", d.addressees), ("公开", d.disclosure),
                   ("附件", "；".join(d.attachments)), ("公报", f"{g.gazette.title} {g.gazette.year}年第{g.gazette.number}期"),
@@ -362,7 +327,7 @@ def show(state, doc_number, fmt):
 
 @cli.command()
 @click.argument("doc_number", required=False)
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx"]), default="csv")
+@format_option("csv", "json", "xlsx")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (required for xlsx).")
 @click.pass_obj
 def tables(state, doc_number, fmt, output):
@@ -371,15 +336,11 @@ def tables(state, doc_number, fmt, output):
     from pipeline.model import atomic_write_text
     from pipeline.normalize import normalize_doc_number
 
-    number = None
-    if doc_number:
-        number = normalize_doc_number(doc_number)
-        if not number:
-            raise click.BadParameter(f"{doc_number!r} is not a 文号", param_hint="DOC_NUMBER")
-        _load_document(state, number)  # not found -> exit 1
-    found = export.collect_tables(state.home.parsed, number)
+    if doc_number and not normalize_doc_number(doc_number):
+        raise click.BadParameter(f"{doc_number!r} is not a 文号", param_hint="DOC_NUMBER")
+    found = state.store.tables(doc_number)
     if not found:
-        click.echo(f"no tables{' in ' + number if number else ''}", err=True)
+        click.echo(f"no tables{' in ' + doc_number if doc_number else ''}", err=True)
     if fmt == "xlsx":
         if not output:
             raise click.UsageError("--format xlsx needs -o FILE.xlsx")
@@ -395,18 +356,16 @@ def tables(state, doc_number, fmt, output):
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option("table", "json")
 @click.pass_obj
 def stats(state, fmt):
     """Gazettes, documents and tables in the index, and its size."""
-    from pipeline.index import stats as index_stats
-
-    s = index_stats(state.home.index)
+    s = state.store.stats()
     if fmt == "json":
-        echo_json(s)
+        echo_json(s.to_dict())
     else:
         click.echo(aligned(["gazettes", "documents", "tables", "index size"],
-                           [[str(s["gazettes"]), str(s["documents"]), str(s["tables"]), f"{s['index_bytes'] / 1024:.0f} KiB"]]))
+                           [[str(s.gazettes), str(s.documents), str(s.tables), f"{s.index_bytes / 1024:.0f} KiB"]]))
 
 
 def main():

@@ -1,3 +1,34 @@
-"""Gazette mining: parse Chinese government gazette PDFs, index them, search them."""
+"""Gazette mining: parse Chinese government gazette PDFs, index them, search them.
+
+The public API (imported on first use, so `import pipeline` stays cheap):
+
+- `GazetteStore(home)`: ingest, search, show, tables, status, reindex, remove, stats of one home;
+- `parse_pdf(path)`: one PDF to a `Gazette` record, nothing written;
+- the records `Gazette`, `Document`, `Table`, and `ParseSettings` (the parser's tolerances);
+- `GazetteError`, the base of every error raised on purpose.
+"""
 
 __version__ = "0.2.0"
+
+_EXPORTS = {
+    "GazetteStore": "store",
+    "DocumentRef": "store",
+    "parse_pdf": "parser",
+    "Gazette": "model",
+    "Document": "model",
+    "Table": "model",
+    "ParseSettings": "settings",
+    "GazetteError": "errors",
+    "SearchResult": "search",
+    "Hit": "search",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

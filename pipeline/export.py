@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .model import Gazette
@@ -12,7 +13,36 @@ from .model import Gazette
 META_COLUMNS = ["文号", "标题", "表题", "附件", "页码", "公报"]
 
 
-def collect_tables(parsed_dir: Path, number: str | None = None) -> list[dict]:
+@dataclass
+class TableExport:
+    """One table with the document and issue it belongs to: a unit of `gazette tables`."""
+
+    gazette: str
+    doc_number: str | None
+    title: str
+    table: int  # 1-based position among the document's tables
+    caption: str | None
+    attachment: str | None
+    page_start: int | None
+    page_end: int | None
+    header: list[str]
+    rows: list[list[str]]
+
+    @property
+    def pages(self) -> str:
+        a, b = self.page_start, self.page_end
+        return "" if a is None else (str(a) if a == b else f"{a}-{b}")
+
+    @property
+    def meta(self) -> list[str]:
+        """The values of META_COLUMNS for this table."""
+        return [self.doc_number or "", self.title, self.caption or "", self.attachment or "", self.pages, self.gazette]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def collect_tables(parsed_dir: Path, number: str | None = None) -> list[TableExport]:
     """Every table of parsed/ (or of the document with this normalized 文号)."""
     out = []
     for f in sorted(parsed_dir.glob("*.json")):
@@ -21,39 +51,27 @@ def collect_tables(parsed_dir: Path, number: str | None = None) -> list[dict]:
             if number and doc.doc_number != number:
                 continue
             for k, t in enumerate(doc.tables):
-                out.append({
-                    "gazette": g.gazette.id, "doc_number": doc.doc_number, "title": doc.title, "table": k + 1,
-                    "caption": t.caption, "attachment": t.attachment, "page_start": t.page_start,
-                    "page_end": t.page_end, "header": t.header, "rows": t.rows,
-                })
+                out.append(TableExport(g.gazette.id, doc.doc_number, doc.title, k + 1, t.caption, t.attachment,
+                                       t.page_start, t.page_end, t.header, t.rows))
     return out
 
 
-def _pages(t: dict) -> str:
-    a, b = t["page_start"], t["page_end"]
-    return "" if a is None else (str(a) if a == b else f"{a}-{b}")
-
-
-def _meta(t: dict) -> list:
-    return [t["doc_number"] or "", t["title"], t["caption"] or "", t["attachment"] or "", _pages(t), t["gazette"]]
-
-
-def to_csv(tables: list[dict]) -> str:
+def to_csv(tables: list[TableExport]) -> str:
     """One CSV: each table's header row, then its rows, every line led by the table's metadata."""
     buf = io.StringIO()
     w = csv.writer(buf)
     for t in tables:
-        w.writerow(META_COLUMNS + t["header"])
-        for row in t["rows"]:
-            w.writerow(_meta(t) + row)
+        w.writerow(META_COLUMNS + t.header)
+        for row in t.rows:
+            w.writerow(t.meta + row)
     return buf.getvalue()
 
 
-def to_json(tables: list[dict]) -> str:
-    return json.dumps(tables, ensure_ascii=False, indent=2)
+def to_json(tables: list[TableExport]) -> str:
+    return json.dumps([t.to_dict() for t in tables], ensure_ascii=False, indent=2)
 
 
-def write_xlsx(tables: list[dict], path: Path) -> None:
+def write_xlsx(tables: list[TableExport], path: Path) -> None:
     """One sheet per table, named after its 文号 and position."""
     from openpyxl import Workbook
 
@@ -61,15 +79,15 @@ def write_xlsx(tables: list[dict], path: Path) -> None:
     wb.remove(wb.active)
     used: set[str] = set()
     for t in tables:
-        base = (t["doc_number"] or t["gazette"]).replace("〔", "(").replace("〕", ")")[:27]
-        name = f"{base}-{t['table']}"
+        base = (t.doc_number or t.gazette).replace("〔", "(").replace("〕", ")")[:27]
+        name = f"{base}-{t.table}"
         while name in used:
             name += "'"
         used.add(name)
         ws = wb.create_sheet(title=name[:31])
-        ws.append(META_COLUMNS + t["header"])
-        for row in t["rows"]:
-            ws.append(_meta(t) + row)
+        ws.append(META_COLUMNS + t.header)
+        for row in t.rows:
+            ws.append(t.meta + row)
     if not tables:
         wb.create_sheet("tables")
     tmp = path.with_name(f".{path.name}.tmp")

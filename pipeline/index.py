@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from whoosh import index as windex
@@ -15,14 +16,16 @@ from whoosh.writing import CLEAR
 from .errors import IndexLockedError, IndexMissingError
 from .model import Document, Gazette
 from .normalize import CJK, nfkc, squash
-from .tokenizer import CharAnalyzer, ChineseAnalyzer, fold
+from .tokenizer import CharAnalyzer, ChineseAnalyzer, fold, using_index, words_of
 
 log = logging.getLogger(__name__)
 LOCK_TIMEOUT = 30.0  # seconds a second writer waits for the index lock
 
 
-def make_schema(index_dir: str) -> Schema:
-    analyzer = ChineseAnalyzer(index_dir)
+def make_schema() -> Schema:
+    """The index's fields. The analyzer holds no path: it tokenizes with the words of the index
+    named by tokenizer.using_index, so a home can be moved or copied."""
+    analyzer = ChineseAnalyzer()
     return Schema(
         key=ID(stored=True, unique=True),  # <gazette id>#<document position>
         gazette=ID(stored=True),
@@ -55,6 +58,32 @@ def table_text(doc: Document) -> str:
     return "\n".join(parts)
 
 
+@dataclass
+class StoredMeta:
+    """What a hit shows that is not searched, stored with each document in the index."""
+
+    issuers: list[str]
+    category: str | None
+    gazette_title: str | None
+    gazette_year: int | None
+    gazette_number: int | None
+    page_start: int | None
+    page_end: int | None
+    pdf_page_start: int
+    n_tables: int
+    page_marks: list[list[int]]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> StoredMeta:
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        return cls(**{**{f.name: None for f in fields(cls)}, "issuers": [], "n_tables": 0, "page_marks": [],
+                      "pdf_page_start": 0, **values})
+
+
 def _fields(g: Gazette, pos: int, doc: Document) -> dict:
     return {
         "key": f"{g.gazette.id}#{pos}",
@@ -70,18 +99,12 @@ def _fields(g: Gazette, pos: int, doc: Document) -> dict:
         "date": doc.date or "",
         "year": (doc.date or "")[:4],
         "citations": ",".join(doc.citations),
-        "meta": {
-            "issuers": doc.issuers,
-            "category": doc.category,
-            "gazette_title": g.gazette.title,
-            "gazette_year": g.gazette.year,
-            "gazette_number": g.gazette.number,
-            "page_start": doc.page_start,
-            "page_end": doc.page_end,
-            "pdf_page_start": doc.pdf_page_start,
-            "n_tables": len(doc.tables),
-            "page_marks": doc.page_marks,
-        },
+        "meta": StoredMeta(
+            issuers=doc.issuers, category=doc.category, gazette_title=g.gazette.title,
+            gazette_year=g.gazette.year, gazette_number=g.gazette.number, page_start=doc.page_start,
+            page_end=doc.page_end, pdf_page_start=doc.pdf_page_start, n_tables=len(doc.tables),
+            page_marks=doc.page_marks,
+        ).to_dict(),
     }
 
 
@@ -95,7 +118,7 @@ def open_index(index_dir: Path, create: bool = False):
     if not create:
         raise IndexMissingError(f"no index in {index_dir}")
     index_dir.mkdir(parents=True, exist_ok=True)
-    return windex.create_in(str(index_dir), make_schema(str(index_dir)))
+    return windex.create_in(str(index_dir), make_schema())
 
 
 def writer(ix, timeout: float = LOCK_TIMEOUT):
@@ -110,17 +133,18 @@ def replace_gazettes(index_dir: Path, gazettes: list[Gazette], remove_ids: list[
     """In one commit: drop every document of these gazettes (and of remove_ids), add them anew."""
     ix = open_index(index_dir, create=True)
     w = writer(ix, timeout)
-    try:
-        update_domain_dictionary(index_dir, gazettes)  # under the lock: one writer at a time
-        for gid in {g.gazette.id for g in gazettes} | set(remove_ids):
-            w.delete_by_term("gazette", gid)
-        for g in gazettes:
-            for pos, doc in enumerate(g.documents):
-                w.add_document(**_fields(g, pos, doc))
-        w.commit()
-    except BaseException:
-        w.cancel()
-        raise
+    with using_index(index_dir):
+        try:
+            update_domain_dictionary(index_dir, gazettes)  # under the lock: one writer at a time
+            for gid in {g.gazette.id for g in gazettes} | set(remove_ids):
+                w.delete_by_term("gazette", gid)
+            for g in gazettes:
+                for pos, doc in enumerate(g.documents):
+                    w.add_document(**_fields(g, pos, doc))
+            w.commit()
+        except BaseException:
+            w.cancel()
+            raise
     write_query_dictionary(index_dir, ix)
 
 
@@ -215,9 +239,7 @@ def update_domain_dictionary(index_dir: Path, gazettes: list[Gazette]) -> None:
             parts = line.split()
             if len(parts) >= 2:
                 words[parts[0]] = int(parts[1])
-    from .tokenizer import get_jieba
-
-    tk = get_jieba(None, cache_dir=str(index_dir))
+    tk = words_of(index_dir).index_tokenizer()
     for g in gazettes:
         for w, n in domain_words(g).items():
             words[w] = max(words[w], 1000 + n)
@@ -245,14 +267,31 @@ def _write_lines(path: Path, lines: list[str]) -> None:
     atomic_write_text(path, "\n".join(lines) + "\n")
 
 
-def stats(index_dir: Path) -> dict:
+@dataclass
+class IndexStats:
+    gazettes: int
+    documents: int
+    tables: int
+    index_bytes: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def split_key(key: str) -> tuple[str, int]:
+    """A document's index key (<gazette id>#<position>) as (gazette id, position)."""
+    gid, pos = key.rsplit("#", 1)
+    return gid, int(pos)
+
+
+def stats(index_dir: Path) -> IndexStats:
     ix = open_index(index_dir)
     gazettes: set[str] = set()
     n_docs = n_tables = 0
     with ix.searcher() as s:
-        for fields in s.all_stored_fields():
-            gazettes.add(fields["gazette"])
+        for stored in s.all_stored_fields():
+            gazettes.add(stored["gazette"])
             n_docs += 1
-            n_tables += fields["meta"].get("n_tables", 0)
+            n_tables += StoredMeta.from_dict(stored["meta"]).n_tables
     size = sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file() and not f.name.startswith("."))
-    return {"gazettes": len(gazettes), "documents": n_docs, "tables": n_tables, "index_bytes": size}
+    return IndexStats(len(gazettes), n_docs, n_tables, size)

@@ -5,19 +5,19 @@ already ingested replaces it in one commit; a bad file is reported and the batch
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
 from . import index as gindex
 from .errors import GazetteError, InputError
 from .home import Home
-from .model import Gazette, atomic_write_text
+from .manifest import Manifest, ManifestEntry
+from .model import Gazette
 from .pages import ignore_sigint, page_chunks, page_count, read_pages
 from .parser import file_sha256, parse_pages
 
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class FileResult:
+    """What became of one file of a batch."""
+
     path: str
     sha256: str
     status: str  # added, replaced, skipped, failed
@@ -38,6 +40,32 @@ class FileResult:
     note: str | None = None
     warnings: int = 0  # what the parser was unsure of (gazette and documents), for review
 
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    """The results of one ingest, one per file given, in order."""
+
+    files: list[FileResult]
+
+    STATUSES = ("added", "replaced", "skipped", "failed")
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.files if r.status == "failed"]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Files by status, and the files added or replaced whose parse has warnings."""
+        counts = {k: sum(1 for r in self.files if r.status == k) for k in self.STATUSES}
+        counts["with_warnings"] = sum(1 for r in self.files if r.status in ("added", "replaced") and r.warnings)
+        return counts
+
+    def to_dict(self) -> dict:
+        return {"summary": self.counts, "files": [r.to_dict() for r in self.files]}
+
 
 class Progress:
     """Callbacks the CLI implements to show progress; the library only calls them."""
@@ -48,28 +76,14 @@ class Progress:
     def file_done(self, result: FileResult) -> None: ...
 
 
-# -- manifest -------------------------------------------------------------------
-
-def load_manifest(home: Home) -> dict:
-    if home.manifest.exists():
-        return json.loads(home.manifest.read_text(encoding="utf-8"))
-    return {"files": {}}
-
-
-def save_manifest(home: Home, manifest: dict) -> None:
-    atomic_write_text(home.manifest, json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-
-
-def _record(manifest: dict, r: FileResult) -> None:
-    entry = manifest["files"].get(r.sha256, {})
-    entry.update({
-        "path": r.path, "sha256": r.sha256, "gazette_id": r.gazette_id or entry.get("gazette_id"),
-        "status": "failed" if r.status == "failed" else "ingested",
-        "error": r.error, "parser_version": __version__ if r.status != "failed" else entry.get("parser_version"),
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": r.documents, "tables": r.tables, "pages": r.pages,
-        "warnings": r.warnings,
-    })
-    manifest["files"][r.sha256] = entry
+def _record(manifest: Manifest, r: FileResult) -> None:
+    old = manifest.files.get(r.sha256)
+    manifest.files[r.sha256] = ManifestEntry(
+        path=r.path, sha256=r.sha256, status="failed" if r.status == "failed" else "ingested",
+        gazette_id=r.gazette_id or (old.gazette_id if old else None), error=r.error,
+        parser_version=__version__ if r.status != "failed" else (old.parser_version if old else None),
+        time=time.strftime("%Y-%m-%dT%H:%M:%S"), documents=r.documents, tables=r.tables, pages=r.pages,
+        warnings=r.warnings)
 
 
 # -- files ------------------------------------------------------------------------
@@ -91,11 +105,11 @@ def collect_pdfs(paths: list[str | Path]) -> list[Path]:
 # -- ingest ---------------------------------------------------------------------------
 
 def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: bool = False,
-           progress: Progress | None = None, lock_timeout: float = gindex.LOCK_TIMEOUT) -> list[FileResult]:
+           progress: Progress | None = None, lock_timeout: float = gindex.LOCK_TIMEOUT) -> IngestReport:
     progress = progress or Progress()
     jobs = jobs or os.cpu_count() or 1
     _sweep_temp_files(home)
-    manifest = load_manifest(home)
+    manifest = Manifest.load(home)
     results: list[FileResult] = []
     todo: list[tuple[Path, str, int]] = []
     in_batch: dict[str, Path] = {}
@@ -113,11 +127,11 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
             continue
         in_batch[sha] = path
         path = path.resolve()  # the manifest keeps absolute paths: reindex --stale finds them again
-        entry = manifest["files"].get(sha)
-        if (not force and entry and entry["status"] == "ingested"
-                and home.parsed_file(entry["gazette_id"]).exists()):
-            results.append(FileResult(str(path), sha, "skipped", entry["gazette_id"], entry.get("documents", 0),
-                                      entry.get("tables", 0), entry.get("pages", 0)))
+        entry = manifest.files.get(sha)
+        if (not force and entry and entry.status == "ingested" and entry.gazette_id
+                and home.parsed_file(entry.gazette_id).exists()):
+            results.append(FileResult(str(path), sha, "skipped", entry.gazette_id, entry.documents,
+                                      entry.tables, entry.pages, warnings=entry.warnings))
             continue
         try:
             n = page_count(path)
@@ -131,7 +145,7 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
     for r in results:
         progress.file_done(r)
     if any(r.status == "failed" and r.sha256 for r in results):
-        save_manifest(home, manifest)
+        manifest.save(home)
 
     for path, sha, pages, outcome in _parse_all(todo, jobs, progress):
         t0 = time.perf_counter()
@@ -141,10 +155,10 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
             r = _store(outcome, path, sha, home, manifest, lock_timeout)
         r.seconds += time.perf_counter() - t0
         _record(manifest, r)
-        save_manifest(home, manifest)
+        manifest.save(home)
         results.append(r)
         progress.file_done(r)
-    return results
+    return IngestReport(results)
 
 
 def _sweep_temp_files(home: Home, older_than: float = 3600.0) -> None:
@@ -187,10 +201,10 @@ def _parse_all(todo, jobs, progress):
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_sigint) as pool:
         pending = {}
-        state = {}
+        state: dict[Path, _FileInProgress] = {}
         for path, sha, n in todo:
             chunks = page_chunks(n, jobs)
-            state[path] = {"sha": sha, "n": n, "left": len(chunks), "pages": [], "error": None}
+            state[path] = _FileInProgress(sha, n, len(chunks))
             for chunk in chunks:
                 pending[pool.submit(read_pages, path, chunk)] = (path, len(chunk))
             progress.file_started(path)
@@ -200,28 +214,38 @@ def _parse_all(todo, jobs, progress):
                 path, size = pending.pop(fut)
                 st = state[path]
                 try:
-                    st["pages"].extend(fut.result())
+                    st.pages.extend(fut.result())
                 except Exception as exc:
-                    st["error"] = st["error"] or exc
-                st["left"] -= 1
+                    st.error = st.error or exc
+                st.chunks_left -= 1
                 progress.pages_done(path, size)
-                if st["left"] == 0:
-                    pages, st["pages"] = sorted(st["pages"], key=lambda p: p.number), []
-                    outcome = st["error"] or _gazette_or_error(lambda: pages, path, st["sha"])  # noqa: B023
-                    yield path, st["sha"], st["n"], outcome
+                if st.chunks_left == 0:
+                    pages, st.pages = sorted(st.pages, key=lambda p: p.number), []
+                    outcome = st.error or _gazette_or_error(lambda: pages, path, st.sha)  # noqa: B023
+                    yield path, st.sha, st.n_pages, outcome
 
 
-def _store(g: Gazette, path: Path, sha: str, home: Home, manifest: dict, lock_timeout: float) -> FileResult:
+@dataclass
+class _FileInProgress:
+    """A file whose page chunks are being read by the workers."""
+
+    sha: str
+    n_pages: int
+    chunks_left: int
+    pages: list = field(default_factory=list)
+    error: BaseException | None = None
+
+
+def _store(g: Gazette, path: Path, sha: str, home: Home, manifest: Manifest, lock_timeout: float) -> FileResult:
     """parsed/ first (atomic), then the index (one commit), then the manifest: a kill between
     steps leaves the file unrecorded, and the next run redoes it without duplicating anything."""
     gid = g.gazette.id
-    previous = [e for k, e in manifest["files"].items() if k != sha and e.get("gazette_id") == gid
-                and e.get("status") == "ingested"]
+    previous = [e for e in manifest.ingested(gid) if e.sha256 != sha]
     g.save(home.parsed_file(gid))
     gindex.replace_gazettes(home.index, [g], timeout=lock_timeout)
     for e in previous:
-        e["status"] = "replaced"
-        e["replaced_by"] = sha
+        e.status = "replaced"
+        e.replaced_by = sha
     return FileResult(str(path), sha, "replaced" if previous else "added", gid, len(g.documents),
                       sum(len(d.tables) for d in g.documents), g.source.pages, warnings=len(g.all_warnings()))
 
@@ -232,35 +256,48 @@ def gazette_warnings(home: Home, gazette_id: str) -> list[str]:
     return Gazette.load(path).all_warnings() if path.exists() else [f"parsed file missing: {path.name}"]
 
 
-def results_to_json(results: list[FileResult]) -> list[dict]:
-    return [asdict(r) for r in results]
+@dataclass
+class ReindexReport:
+    """What `reindex` did: gazettes indexed from parsed/, or stale files parsed again."""
+
+    stale: bool
+    indexed: int = 0  # gazettes put into the rebuilt index
+    reparsed: IngestReport | None = None  # with stale: the ingest of the stale files
+    missing: list[str] = field(default_factory=list)  # stale files whose PDF is gone
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not (self.reparsed and self.reparsed.failed)
+
+    def to_dict(self) -> dict:
+        if self.stale:
+            return {"reparsed": len(self.reparsed.files) if self.reparsed else 0, "missing": self.missing}
+        return {"indexed": self.indexed, "missing": self.missing}
 
 
-def reindex(home: Home, stale_only: bool = False, jobs: int | None = None, progress: Progress | None = None):
+def reindex(home: Home, stale_only: bool = False, jobs: int | None = None,
+            progress: Progress | None = None) -> ReindexReport:
     """Rebuild index/ from parsed/ (no PDFs read); with stale_only, re-parse the files that an
     older parser version produced instead."""
     if stale_only:
-        manifest = load_manifest(home)
-        stale = [e["path"] for e in manifest["files"].values()
-                 if e.get("status") == "ingested" and e.get("parser_version") != __version__]
+        stale = [e.path for e in Manifest.load(home).stale()]
         missing = [p for p in stale if not Path(p).exists()]
-        results = ingest([p for p in stale if Path(p).exists()], home, jobs=jobs, force=True, progress=progress)
-        return results, missing
+        report = ingest([p for p in stale if Path(p).exists()], home, jobs=jobs, force=True, progress=progress)
+        return ReindexReport(True, reparsed=report, missing=missing)
     gazettes = [Gazette.load(f) for f in sorted(home.parsed.glob("*.json"))]
     gindex.rebuild(home.index, gazettes)
-    return gazettes, []
+    return ReindexReport(False, indexed=len(gazettes))
 
 
 def remove(home: Home, gazette_id: str) -> bool:
     """Delete one issue from the index, parsed/ and the manifest."""
-    manifest = load_manifest(home)
-    found = home.parsed_file(gazette_id).exists() or any(
-        e.get("gazette_id") == gazette_id for e in manifest["files"].values())
+    manifest = Manifest.load(home)
+    found = home.parsed_file(gazette_id).exists() or any(e.gazette_id == gazette_id for e in manifest.files.values())
     if not found:
         return False
     if gindex.exists(home.index):
         gindex.replace_gazettes(home.index, [], remove_ids=[gazette_id])
     home.parsed_file(gazette_id).unlink(missing_ok=True)
-    manifest["files"] = {k: e for k, e in manifest["files"].items() if e.get("gazette_id") != gazette_id}
-    save_manifest(home, manifest)
+    manifest.files = {k: e for k, e in manifest.files.items() if e.gazette_id != gazette_id}
+    manifest.save(home)
     return True

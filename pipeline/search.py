@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .index import issuer_key, open_index
+from .index import StoredMeta, issuer_key, open_index
 from .model import page_at
 from .normalize import nfkc, normalize_doc_number, squash
 
@@ -191,7 +191,7 @@ def mark(text: str, highlights: list[list[int]], open_: str = MARK_OPEN, close: 
 
 
 def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
-    meta = fields["meta"]
+    meta = StoredMeta.from_dict(fields["meta"])
     body = fields.get("body", "")
     first_offset = None
     for name in ("body", "tables", "title"):  # the snippet comes from the first field that matches
@@ -205,21 +205,21 @@ def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
     else:
         text, marks, _ = make_snippet(body, [])
     issue = None
-    if meta.get("gazette_year") and meta.get("gazette_number"):
-        issue = f"{meta['gazette_year']}年第{meta['gazette_number']}期"
+    if meta.gazette_year and meta.gazette_number:
+        issue = f"{meta.gazette_year}年第{meta.gazette_number}期"
     return Hit(
         doc_number=fields.get("number") or None,
         title=fields["title"],
-        issuers=meta.get("issuers", []),
+        issuers=meta.issuers,
         date=fields.get("date") or None,
-        category=meta.get("category"),
+        category=meta.category,
         doc_type=fields.get("doc_type") or None,
         gazette=fields["gazette"],
-        gazette_title=meta.get("gazette_title"),
+        gazette_title=meta.gazette_title,
         gazette_issue=issue,
-        page_start=meta.get("page_start"),
-        page_end=meta.get("page_end"),
-        page=page_at(meta.get("page_marks") or [], meta.get("page_start"), first_offset),
+        page_start=meta.page_start,
+        page_end=meta.page_end,
+        page=page_at(meta.page_marks, meta.page_start, first_offset),
         score=round(float(score), 4),
         snippet=mark(text, marks),
         snippet_text=text,
@@ -230,10 +230,12 @@ def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
 def search(index_dir: Path, req: SearchRequest) -> SearchResult:
     from whoosh.query import Every
 
+    from .tokenizer import using_index
+
     ix = open_index(index_dir)
     flt = _filters(req)
     needles: list[str] = []
-    with ix.searcher() as s:
+    with ix.searcher() as s, using_index(index_dir):
         if req.query and req.query.strip():
             q, by_number = _parse_query(ix, req.query.strip())
             results = s.search(q, filter=flt, limit=req.limit, terms=False)
@@ -259,9 +261,10 @@ def _facets(searcher, results) -> dict[str, dict[str, int]]:
     counts = {"issuer": Counter(), "category": Counter(), "doc_type": Counter(), "year": Counter()}
     for docnum in results.docs():
         f = searcher.stored_fields(docnum)
-        for name in f["meta"].get("issuers", []):
+        meta = StoredMeta.from_dict(f["meta"])
+        for name in meta.issuers:
             counts["issuer"][name] += 1
-        counts["category"][f["meta"].get("category") or "—"] += 1
+        counts["category"][meta.category or "—"] += 1
         counts["doc_type"][f.get("doc_type") or "—"] += 1
         counts["year"][f.get("year") or "—"] += 1
     return {k: dict(v.most_common()) for k, v in counts.items()}

@@ -13,6 +13,8 @@ import logging
 import re
 import threading
 import unicodedata
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,8 +23,6 @@ from whoosh.analysis.filters import LowercaseFilter, StopFilter
 
 log = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_tokenizers: dict[str, object] = {}
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 STOP_WORDS = frozenset("的 了 和 与 及 或 在 是 为 对 等 将 把 被 之 其 以 于 并 由 从 向 按".split())
 
@@ -62,64 +62,165 @@ def fold(text: str) -> str:
     return text.translate(_FOLD_TABLE)
 
 
-def _mtime(path: str | None) -> float:
-    try:
-        return Path(path).stat().st_mtime if path else 0.0
-    except OSError:
-        return 0.0
+# -- jieba: one shared base dictionary, one word set per index ---------------------------------
+
+_lock = threading.Lock()
+_base = None  # jieba's full dictionary, loaded once per process and never changed
 
 
-def get_jieba(dictionary: str | None = None, user_dict: str | None = None, cache_dir: str | None = None):
-    """A jieba tokenizer: the full default one (dictionary None) or one built on a small word list.
-    Its prefix dictionary is cached (marshal) in cache_dir, next to the index, not in /tmp. A word
-    list or user dictionary rewritten since it was loaded (a new ingest) is loaded again."""
-    key = f"{dictionary}|{_mtime(dictionary)}|{user_dict}"
+def base_jieba(cache_dir: str | None = None):
+    """jieba's full dictionary, shared by every index of the process. Its prefix dictionary is
+    cached (marshal) in cache_dir (an index folder) when one is given, not in /tmp."""
+    global _base
     with _lock:
-        tk = _tokenizers.get(key)
-        if tk is None:
+        if _base is None:
             import jieba
 
             jieba.setLogLevel(logging.WARNING)
-            tk = jieba.Tokenizer(dictionary) if dictionary else jieba.Tokenizer()
+            tk = jieba.Tokenizer()
             if cache_dir:
-                name = "query_dict" if dictionary else "jieba"
-                tk.cache_file = str(Path(cache_dir) / f".{name}.cache")
+                tk.cache_file = str(Path(cache_dir) / ".jieba.cache")
             tk.initialize()
-            tk.user_dict_mtime = 0.0
-            _tokenizers[key] = tk
-        if user_dict and _mtime(user_dict) != tk.user_dict_mtime:
-            tk.load_userdict(user_dict)  # adds words; those already there stay
-            tk.user_dict_mtime = _mtime(user_dict)
-        return tk
+            _base = tk
+        return _base
+
+
+def _read_words(path: Path) -> dict[str, int]:
+    """A jieba word list (word frequency per line)."""
+    words: dict[str, int] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return words
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].isdigit():
+            words[parts[0]] = int(parts[1])
+    return words
+
+
+def _stamp(path: Path) -> tuple[float, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+class IndexWords:
+    """The tokenizers of one index folder, built from that folder's own word lists:
+    - index time: the shared base dictionary plus the index's domain words (userdict.txt),
+    - query time: only the index's own vocabulary (query_dict.txt), which loads in milliseconds.
+    Each is rebuilt when its file changes, so a removed word goes too; nothing accumulates."""
+
+    USER_DICT = "userdict.txt"
+    QUERY_DICT = "query_dict.txt"
+
+    def __init__(self, index_dir: str | Path):
+        self.dir = Path(index_dir)
+        self._index_tk = None
+        self._index_stamp: tuple | None = ("unset",)
+        self._index_words: dict[str, int] = {}
+        self._query_tk = None
+        self._query_stamp: tuple | None = ("unset",)
+        self._lock = threading.Lock()
+
+    def index_tokenizer(self):
+        """jieba with the full dictionary and this index's domain words."""
+        path = self.dir / self.USER_DICT
+        stamp = _stamp(path)
+        with self._lock:
+            if self._index_tk is None or stamp != self._index_stamp:
+                words = _read_words(path) if stamp else {}
+                base = base_jieba(str(self.dir) if self.dir.exists() else None)
+                grown = self._index_tk is not None and all(words.get(w) == n for w, n in self._index_words.items())
+                if not grown:  # words removed or changed: start again from the base dictionary
+                    import jieba
+
+                    tk = jieba.Tokenizer()
+                    tk.FREQ, tk.total, tk.initialized = dict(base.FREQ), base.total, True
+                    self._index_tk, self._index_words = tk, {}
+                for w, n in words.items():
+                    if self._index_words.get(w) != n:
+                        self._index_tk.add_word(w, n)
+                self._index_words, self._index_stamp = words, stamp
+            return self._index_tk
+
+    def query_tokenizer(self):
+        """jieba over this index's own vocabulary, or None before anything is indexed."""
+        path = self.dir / self.QUERY_DICT
+        stamp = _stamp(path)
+        with self._lock:
+            if stamp != self._query_stamp:
+                self._query_tk = None
+                if stamp:
+                    import jieba
+
+                    jieba.setLogLevel(logging.WARNING)
+                    tk = jieba.Tokenizer(str(path))
+                    tk.cache_file = str(self.dir / ".query_dict.cache")
+                    tk.initialize()
+                    self._query_tk = tk
+                self._query_stamp = stamp
+            return self._query_tk
+
+
+_open: dict[Path, IndexWords] = {}
+_current: ContextVar[IndexWords | None] = ContextVar("gazette_index_words", default=None)
+
+
+def words_of(index_dir: str | Path) -> IndexWords:
+    """The IndexWords of a folder: one per index folder and process."""
+    key = Path(index_dir).resolve()
+    with _lock:
+        if key not in _open:
+            _open[key] = IndexWords(key)
+        return _open[key]
+
+
+@contextmanager
+def using_index(index_dir: str | Path):
+    """Tokenize with this index's words inside the block (the schema stored in the index holds
+    no path, so a home can be moved or copied)."""
+    token = _current.set(words_of(index_dir))
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 class JiebaTokenizer(Tokenizer):
     """whoosh Tokenizer over jieba. Positions count coarse words 0, 1, 2…; sub-words share
-    their parent's position, so phrase queries work."""
+    their parent's position, so phrase queries work. It uses the words of the index given, else
+    of the index named by `using_index`, else jieba's base dictionary alone."""
 
-    def __init__(self, index_dir: str | None = None):
-        self.index_dir = index_dir
+    def __init__(self, index_dir: str | Path | None = None):
+        self.words = words_of(index_dir) if index_dir else None
+
+    def __getstate__(self):  # the schema is pickled into the index: no path in it
+        return {}
+
+    def __setstate__(self, state):  # older indexes stored index_dir: ignored
+        self.words = None
 
     def __eq__(self, other):
-        return isinstance(other, JiebaTokenizer) and other.index_dir == self.index_dir
+        return isinstance(other, JiebaTokenizer)
 
-    def _user_dict(self) -> str | None:
-        return str(Path(self.index_dir) / "userdict.txt") if self.index_dir else None
-
-    def _query_dict(self) -> str | None:
-        if not self.index_dir:
-            return None
-        path = Path(self.index_dir) / "query_dict.txt"
-        return str(path) if path.exists() else None
+    def _jieba(self, query_time: bool):
+        words = self.words or _current.get()
+        if words is None:
+            return base_jieba()
+        if query_time:
+            tk = words.query_tokenizer()
+            if tk is not None:
+                return tk
+        return words.index_tokenizer()
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         text = fold(value)
         query_time = mode == "query"
-        if query_time and self._query_dict():
-            tk = get_jieba(self._query_dict(), cache_dir=self.index_dir)
-        else:
-            tk = get_jieba(None, self._user_dict(), cache_dir=self.index_dir)
+        tk = self._jieba(query_time)
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         for word, start, end in tk.tokenize(text, HMM=not query_time):

@@ -197,7 +197,7 @@ def test_second_writer_waits_then_fails_clearly(tmp_path):
             ingest([pdf], home, jobs=1, lock_timeout=0.5)
     finally:
         held.cancel()
-    assert ingest([pdf], home, jobs=1)[0].status == "added"  # the next run finishes the job
+    assert ingest([pdf], home, jobs=1).files[0].status == "added"  # the next run finishes the job
     assert json.loads(invoke(home.root, "stats", "--format", "json").output)["documents"] == 3
 
 

@@ -1,0 +1,151 @@
+"""GazetteStore: one home (parsed/, index/, manifest.json) and everything done with it.
+
+The Python API of the project, and what the command line calls:
+
+    from pipeline import GazetteStore
+    store = GazetteStore("archive")
+    store.ingest(["raw/"])
+    for hit in store.search("垃圾分类", issuer="阳泉市城区人民政府").hits: ...
+
+Every method returns the typed records of the modules behind it; errors are the project's own
+(pipeline.errors), never a traceback of a library below."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import NotFoundError
+from .home import Home
+from .manifest import ManifestEntry
+from .model import Document, Gazette
+
+
+@dataclass
+class DocumentRef:
+    """A document with the issue it was published in."""
+
+    gazette: Gazette
+    document: Document
+
+    @property
+    def gazette_id(self) -> str:
+        return self.gazette.gazette.id
+
+    def to_dict(self) -> dict:
+        return dict(self.document.to_dict(), gazette=self.gazette_id)
+
+
+@dataclass
+class StatusEntry:
+    """A manifest entry with what the parser was unsure of (filled by status(with_warnings=True))."""
+
+    entry: ManifestEntry
+    warning_texts: list[str]
+
+    def to_dict(self) -> dict:
+        return dict(self.entry.to_dict(), stale=self.entry.stale, warning_texts=self.warning_texts)
+
+
+class GazetteStore:
+    def __init__(self, home: str | os.PathLike | Home | None = None):
+        self.home = home if isinstance(home, Home) else Home.resolve(home)
+
+    def __repr__(self) -> str:
+        return f"GazetteStore({str(self.home.root)!r})"
+
+    # -- writing ---------------------------------------------------------------------------------
+    def ingest(self, paths, *, jobs: int | None = None, force: bool = False, progress=None):
+        """Parse PDFs (files or folders, recursive), write parsed/, index them. Returns an
+        ingest.IngestReport; a bad file is one failed result, the others go in."""
+        from .ingest import ingest
+
+        return ingest([paths] if isinstance(paths, (str, os.PathLike)) else list(paths), self.home, jobs=jobs,
+                      force=force, progress=progress)
+
+    def reindex(self, *, stale: bool = False, jobs: int | None = None, progress=None):
+        """Rebuild index/ from parsed/, or (stale) parse again the files an older parser read."""
+        from .ingest import reindex
+
+        return reindex(self.home, stale_only=stale, jobs=jobs, progress=progress)
+
+    def remove(self, gazette_id: str) -> None:
+        """Drop one issue from the index, parsed/ and the manifest."""
+        from .ingest import remove
+
+        if not remove(self.home, gazette_id):
+            raise NotFoundError(f"no gazette {gazette_id!r}", hint="`gazette stats --format json` lists the ids")
+
+    # -- reading ---------------------------------------------------------------------------------
+    def search(self, query: str | None = None, *, number: str | None = None, issuer: str | None = None,
+               category: str | None = None, doc_type: str | None = None, date_from: str | None = None,
+               date_to: str | None = None, gazette: str | None = None, limit: int | None = 10,
+               facets: bool = False):
+        """Ranked full-text search (filters alone list documents, newest first): search.SearchResult."""
+        from .search import SearchRequest, search
+
+        req = SearchRequest(query=query, number=number, issuer=issuer, category=category, doc_type=doc_type,
+                            date_from=date_from, date_to=date_to, gazette=gazette, limit=limit, facets=facets)
+        return search(self.home.index, req)
+
+    def show(self, doc_number: str) -> list[DocumentRef]:
+        """The documents with this 文号 (any bracket style); several when issues share it."""
+        from .index import split_key
+        from .search import find_document
+
+        found = find_document(self.home.index, doc_number)
+        if not found:
+            raise NotFoundError(f"no document numbered {doc_number!r} in the index")
+        refs = []
+        for stored in found:
+            gid, pos = split_key(stored["key"])
+            g = self.gazette(gid)
+            refs.append(DocumentRef(g, g.documents[pos]))
+        return refs
+
+    def gazette(self, gazette_id: str) -> Gazette:
+        path = self.home.parsed_file(gazette_id)
+        if not path.exists():
+            raise NotFoundError(f"no parsed file for gazette {gazette_id!r}",
+                                hint="`gazette reindex` rebuilds the index from parsed/")
+        return Gazette.load(path)
+
+    def tables(self, doc_number: str | None = None):
+        """Every table (or those of one document) with its document and issue: export.TableExport."""
+        from .export import collect_tables
+        from .normalize import normalize_doc_number
+
+        number = None
+        if doc_number:
+            number = normalize_doc_number(doc_number)
+            if not number:
+                raise NotFoundError(f"{doc_number!r} is not a 文号")
+            self.show(number)  # an unknown number is an error, not an empty list
+        return collect_tables(self.home.parsed, number)
+
+    def status(self, *, with_warnings: bool = False) -> list[StatusEntry]:
+        """Every file the manifest has seen, by path; with_warnings: only ingested gazettes the
+        parser was unsure of, with what it was unsure of."""
+        from .manifest import Manifest
+
+        entries = sorted(Manifest.load(self.home).files.values(), key=lambda e: e.path)
+        if not with_warnings:
+            return [StatusEntry(e, []) for e in entries]
+        out = []
+        for e in entries:
+            if e.status == "ingested" and e.warnings and e.gazette_id:
+                path = self.home.parsed_file(e.gazette_id)
+                texts = Gazette.load(path).all_warnings() if path.exists() else [f"parsed file missing: {path.name}"]
+                out.append(StatusEntry(e, texts))
+        return out
+
+    def stats(self):
+        """Gazettes, documents and tables in the index, and its size: index.IndexStats."""
+        from .index import stats
+
+        return stats(self.home.index)
+
+    @property
+    def root(self) -> Path:
+        return self.home.root
