@@ -7,7 +7,7 @@ import re
 
 from .layout import Layout, paragraphs
 from .model import DocNumberParts, Document, PersonnelRecord
-from .normalize import CJK, SENTENCE_END, find_doc_numbers, is_date_line, join_wrapped, nfkc, parse_date
+from .normalize import CJK, COLONS, SENTENCE_END, find_doc_numbers, is_date_line, join_wrapped, nfkc, parse_date
 from .pages import Line
 from .segment import Span, doc_type_of
 from .tables import build_tables
@@ -46,7 +46,7 @@ def _signature(lines: list[Line], layout: Layout) -> tuple[int | None, list[str]
             s = lines[j]
             text = s.text.strip()
             names = _split_signers(text)
-            if (not _is_right_block(s, layout) or text.endswith(SENTENCE_END + ("：", ":"))
+            if (not _is_right_block(s, layout) or text.endswith(SENTENCE_END + COLONS)
                     or max(len(n) for n in names) > MAX_ISSUER_CHARS):
                 break
             signers[:0] = names
@@ -128,7 +128,7 @@ def _addressees(lines: list[Line], layout: Layout) -> tuple[str | None, int]:
     if not lines or lines[0].x0 > layout.left + layout.settings.flush_left * layout.body_size:
         return None, 0
     for k in range(min(3, len(lines))):
-        if lines[k].text.rstrip().endswith(("：", ":")):
+        if lines[k].text.rstrip().endswith(COLONS):
             return join_wrapped([ln.text for ln in lines[: k + 1]]).rstrip("：:").strip(), k + 1
         if lines[k].x1 < layout.right - 2 * layout.body_size:
             break

@@ -15,7 +15,7 @@ from whoosh.writing import CLEAR
 
 from .errors import IndexLockedError, IndexMissingError
 from .model import Document, Gazette
-from .normalize import CJK, nfkc, squash
+from .normalize import CJK, FUNCTION_CHARS, nfkc, squash
 from .tokenizer import CharAnalyzer, ChineseAnalyzer, fold, using_index, words_of
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ def domain_words(g: Gazette) -> Counter:
     return words
 
 
-_TERM_STOP = set("的了和与及在是为对等将把被之其以于并由从向按要各有到不也就都而个这那该此")
+_TERM_STOP = FUNCTION_CHARS | set("要各有到不也就都而个这那该此")
 
 
 def discover_terms(texts: list[str], segment, min_count: int = 4) -> list[str]:

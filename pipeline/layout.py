@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .normalize import PAGE_MARKS, nfkc, page_number_of
+from .normalize import COLONS, PAGE_MARKS, SENTENCE_FINAL, nfkc, page_number_of
 from .pages import Line, Page
 from .settings import DEFAULT, ParseSettings
 
@@ -257,7 +257,7 @@ def paragraphs(lines: list[Line], layout: Layout) -> list[tuple[str, int]]:
             or abs(ln.size - prev.size) > st.size_tolerance
             or prev.x0 > layout.left + st.centred_offset * em  # after a centred or right-aligned line
             # a full line that ends a sentence, then a numbered heading set flush left
-            or (prev.text.rstrip().endswith(("。", "！", "？", "：", ":")) and _HEADING_RE.match(ln.text))
+            or (prev.text.rstrip().endswith(SENTENCE_FINAL + COLONS) and _HEADING_RE.match(ln.text))
         )
         if new:
             out.append([ln.text])

@@ -54,7 +54,11 @@ def tidy_spaces(text: str) -> str:
 
 # -- punctuation ----------------------------------------------------------
 
-SENTENCE_END = ("。", "；", "，", "！", "？")  # a line ending so is running text, not a title or caption
+SENTENCE_FINAL = ("。", "！", "？")  # a sentence ends here
+SENTENCE_END = SENTENCE_FINAL + ("；", "，")  # a line ending so is running text, not a title or caption
+COLONS = ("：", ":")  # a line ending so leads into what follows (addressees, 决定任命：)
+# function characters (虚词): never a word of their own worth searching, never inside a term
+FUNCTION_CHARS = frozenset("的了和与及或在是为对等将把被之其以于并由从向按")
 
 
 # -- printed page numbers ----------------------------------------------------
@@ -128,7 +132,7 @@ DOC_NUMBER_FULL = re.compile(rf"^\s*(?P<agency>[{CJK}][{CJK}\s]{{0,15}}?)\s*{_YE
 # A document number anywhere in running text (citations); the agency is trimmed afterwards.
 DOC_NUMBER_IN_TEXT = re.compile(rf"(?P<agency>[{CJK}]{{1,12}})\s*{_YEAR_PART}{_SERIAL_PART}")
 # Characters that cannot be inside an agency code, seen before it in running text.
-_CITATION_STOP = set("的和与及按照据依接见经由会在是为将对把以于等根《〈")
+_CITATION_STOP = (FUNCTION_CHARS - set("了或被之其并从向")) | set("照据依接见经会根《〈")
 
 
 @dataclass(frozen=True)

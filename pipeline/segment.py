@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from .front_matter import TocEntry
 from .layout import Layout
 from .normalize import (
+    COLONS,
     DOC_TYPES,
     SENTENCE_END,
     DocNumber,
@@ -107,7 +108,7 @@ def is_title_like(ln: Item, layout: Layout, plain: bool = False) -> bool:
         room = st.plain_title_margin * em
         return (centred and ln.x0 >= layout.left + room and ln.x1 <= layout.right - room
                 and ln.size >= em * st.plain_title_min_ratio
-                and not ln.text.rstrip().endswith(SENTENCE_END + ("：", ":")))
+                and not ln.text.rstrip().endswith(SENTENCE_END + COLONS))
     full_width = ln.x0 <= layout.left + em and ln.x1 >= layout.right - 2 * em
     bigger = ln.size >= em * st.title_ratio
     return (bigger and (centred or full_width)) or (ln.bold and centred and ln.size >= em)
@@ -214,7 +215,7 @@ def _is_addressee(ln: Item, layout: Layout) -> bool:
     return (
         isinstance(ln, Line)
         and ln.x0 <= layout.left + layout.body_size * layout.settings.flush_left
-        and ln.text.rstrip().endswith(("：", ":"))
+        and ln.text.rstrip().endswith(COLONS)
         and abs(ln.size - layout.body_size) < layout.settings.addressee_size_tolerance
     )
 

@@ -21,10 +21,12 @@ from pathlib import Path
 from whoosh.analysis import Token, Tokenizer
 from whoosh.analysis.filters import LowercaseFilter, StopFilter
 
+from .normalize import FUNCTION_CHARS
+
 log = logging.getLogger(__name__)
 
 _WORD_RE = re.compile(r"\w", re.UNICODE)
-STOP_WORDS = frozenset("的 了 和 与 及 或 在 是 为 对 等 将 把 被 之 其 以 于 并 由 从 向 按".split())
+STOP_WORDS = FUNCTION_CHARS
 
 
 @lru_cache(maxsize=1)
