@@ -10,9 +10,11 @@ SAMPLE_PDF = ROOT / "raw" / "yangquan-chengqu-2023-02.pdf"
 
 @pytest.fixture(scope="session")
 def sample_gazette():
-    from pipeline.parser import parse_pdf
+    """The sample parsed once for the whole session (the one end-to-end ingest of it is in
+    test_ingest.py)."""
+    from pipeline import parse_pdf
 
-    return parse_pdf(SAMPLE_PDF)
+    return parse_pdf(SAMPLE_PDF, jobs=2)
 
 
 @pytest.fixture(scope="session")
@@ -21,15 +23,15 @@ def expected():
 
 
 @pytest.fixture(scope="session")
-def sample_home(tmp_path_factory):
-    """A home with the sample gazette ingested through the CLI."""
-    from click.testing import CliRunner
-
-    from search_cli import cli
+def sample_home(tmp_path_factory, sample_gazette):
+    """A home holding the sample: its parsed JSON, indexed through the public API."""
+    from pipeline import GazetteStore
 
     home = tmp_path_factory.mktemp("home")
-    result = CliRunner().invoke(cli, ["--home", str(home), "ingest", "--quiet", "--jobs", "2", str(SAMPLE_PDF)])
-    assert result.exit_code == 0, result.output
+    store = GazetteStore(home)
+    sample_gazette.save(store.home.parsed_file(sample_gazette.gazette.id))
+    report = store.reindex()
+    assert report.indexed == 1
     return home
 
 

@@ -10,9 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.parser import parse_pdf
-from support.generator import draw_spec, render
-from support.scoring import compare
+from support.generator import draw_spec
+from support.scoring import compare, render_and_parse, render_and_parse_many
 
 SEEDS = range(32)
 # Seeds that benchmarks/bench_generality.py once found parsed wrong, each kept as a regression test:
@@ -27,32 +26,42 @@ KNOWN_BAD: dict[int, str] = {}
 _PARSED: dict = {}
 
 
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory):
+    """Every fixed and regression seed rendered and parsed once, in two processes."""
+    seeds = sorted(set(SEEDS) | set(REGRESSION_SEEDS))
+    folder = tmp_path_factory.mktemp("generated")
+    return dict(zip(seeds, render_and_parse_many(seeds, str(folder))))
+
+
 def parsed(seed_or_draw, tmp_path_factory):
-    """(truth, gazette) of a seed or a GazetteDraw, rendered and parsed once per session."""
-    draw = draw_spec(seed_or_draw) if isinstance(seed_or_draw, int) else seed_or_draw
-    key = repr(draw)
+    """(truth, gazette) of one seed or GazetteDraw, rendered and parsed once per session."""
+    key = repr(seed_or_draw)
     if key not in _PARSED:
-        path = tmp_path_factory.mktemp("generated") / f"g{draw.seed}.pdf"
-        truth = render(draw, str(path))
-        _PARSED[key] = (truth, parse_pdf(path))
+        truth, gazette = render_and_parse(seed_or_draw, str(tmp_path_factory.mktemp("generated")))
+        assert not isinstance(gazette, Exception), gazette
+        _PARSED[key] = truth, gazette
     return _PARSED[key]
+
+
+def exact(generated, seed):
+    truth, gazette = generated[seed]
+    assert not isinstance(gazette, Exception), gazette
+    score = compare(truth, gazette)
+    assert len(truth.documents) >= 3
+    assert score.problems == [], "\n".join(score.problems)
+    assert score.exact and score.metrics["documents"] == 1.0
 
 
 @pytest.mark.parametrize("seed", [pytest.param(s, marks=pytest.mark.xfail(reason=KNOWN_BAD[s], strict=True))
                                   if s in KNOWN_BAD else s for s in SEEDS])
-def test_generated_gazette_parses_exactly(seed, tmp_path_factory):
-    truth, gazette = parsed(seed, tmp_path_factory)
-    score = compare(truth, gazette)
-    assert len(truth.documents) >= 3
-    assert score.problems == [], "\n".join(score.problems)
-    assert score.exact
+def test_generated_gazette_parses_exactly(seed, generated):
+    exact(generated, seed)
 
 
 @pytest.mark.parametrize("seed", REGRESSION_SEEDS)
-def test_regression_seed_parses_exactly(seed, tmp_path_factory):
-    truth, gazette = parsed(seed, tmp_path_factory)
-    score = compare(truth, gazette)
-    assert score.problems == [], "\n".join(score.problems)
+def test_regression_seed_parses_exactly(seed, generated):
+    exact(generated, seed)
 
 
 def test_sample_of_seeds_covers_the_dimensions():

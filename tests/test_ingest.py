@@ -108,8 +108,12 @@ def test_one_line_errors_without_traceback(batch):
 def test_status_lists_every_file(batch):
     _, _, home, _ = batch
     entries = json.loads(invoke(home, "status", "--format", "json").output)
-    assert len(entries) >= 5  # files that hashed; failures included
-    assert any(e["status"] == "ingested" and not e["stale"] for e in entries)
+    by_name = {e["path"].rsplit("/", 1)[-1]: e for e in entries}
+    assert sorted(by_name) == sorted(["sample.pdf", *REASONS])  # every file, the failed ones too
+    assert by_name["sample.pdf"]["status"] == "ingested" and not by_name["sample.pdf"]["stale"]
+    assert by_name["sample.pdf"]["documents"] == 18 and by_name["sample.pdf"]["warnings"] == 0
+    for name, reason in REASONS.items():
+        assert by_name[name]["status"] == "failed" and reason in by_name[name]["error"], name
 
 
 def test_republication_replaces_in_one_step(tmp_path):
@@ -153,6 +157,7 @@ def test_killed_ingest_leaves_a_consistent_home_and_the_next_run_finishes(tmp_pa
     import sys
     import time
 
+    from support.generator import draw_spec, render
     from support.variants import variant_a, variant_b
 
     inbox = tmp_path / "inbox"
@@ -160,7 +165,8 @@ def test_killed_ingest_leaves_a_consistent_home_and_the_next_run_finishes(tmp_pa
     variant_a(str(inbox / "a.pdf"))
     variant_b(str(inbox / "b.pdf"))
     variant_c(str(inbox / "c.pdf"))
-    shutil.copy(SAMPLE_PDF, inbox / "sample.pdf")
+    big = render(draw_spec(7, n_docs=24), str(inbox / "d-large.pdf"))  # parsed last, and slowest
+    assert big.pages >= 30
     home = tmp_path / "home"
     cmd = [sys.executable, "-m", "search_cli", "--home", str(home), "ingest", "-q", "--jobs", "1", str(inbox)]
     proc = subprocess.Popen(cmd, cwd=os.path.dirname(os.path.dirname(__file__)),
@@ -168,15 +174,18 @@ def test_killed_ingest_leaves_a_consistent_home_and_the_next_run_finishes(tmp_pa
     deadline = time.time() + 60
     while time.time() < deadline and not list((home / "parsed").glob("*.json")):
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)  # mid-batch: the sample (123 pages) is still being parsed
+    assert proc.poll() is None, "the ingest finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)  # mid-batch: files are still being parsed
     proc.wait()
+    done = len(list((home / "parsed").glob("*.json")))
+    assert 1 <= done < 4
     for f in (home / "parsed").glob("*.json"):
         json.loads(f.read_text(encoding="utf-8"))  # no half-written JSON
     assert not list((home / "parsed").glob(".*.tmp"))
     again = invoke(home, "ingest", "--format", "json", "--jobs", "1", str(inbox))
     assert again.exit_code == 0, again.output
     stats = json.loads(invoke(home, "stats", "--format", "json").output)
-    assert (stats["gazettes"], stats["documents"]) == (4, 3 + 3 + 3 + 18)  # nothing twice, nothing lost
+    assert (stats["gazettes"], stats["documents"]) == (4, 3 + 3 + 3 + 24)  # nothing twice, nothing lost
     manifest = json.loads((home / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(e["status"] for e in manifest["files"].values()) == ["ingested"] * 4
 

@@ -229,8 +229,9 @@ def _table(rng: random.Random, place: str) -> TableDraw:
                      continued_mark=rng.choice([None, None, "（续表）", "续表"]), group=group)
 
 
-def draw_spec(seed: int) -> GazetteDraw:
-    """Every choice of one gazette, drawn from the seed."""
+def draw_spec(seed: int, n_docs: int | None = None) -> GazetteDraw:
+    """Every choice of one gazette, drawn from the seed (n_docs: that many documents instead of
+    the drawn number, for a large file)."""
     rng = random.Random(seed)
     place = rng.choice(PLACES)
     level = rng.choice(LEVELS)
@@ -244,7 +245,7 @@ def draw_spec(seed: int) -> GazetteDraw:
                              [f"{level}政府文件", "部门文件"], [None]])
     month = rng.randint(1, 10)
     serials: dict[str, int] = {}
-    n_docs = rng.randint(3, 8)
+    n_docs = n_docs or rng.randint(3, 8)
     for k in range(n_docs):
         category = categories[min(k * len(categories) // n_docs, len(categories) - 1)]
         if category and category.endswith("办公室文件"):

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .generator import Truth
+from .generator import Truth, draw_spec, render
 
 FIELDS = ("doc_number", "title", "doc_type", "issuers", "date", "category", "addressees", "disclosure",
           "page_start", "pdf_page_start", "attachments")
@@ -116,3 +116,29 @@ def compare(truth: Truth, gazette) -> Score:
             s.problems.append(f"gazette {name}: want {want_meta[name]!r}, got {getattr(info, name)!r}")
     s.metrics["gazette"] = ok / len(GAZETTE_FIELDS)
     return s
+
+
+def render_and_parse(seed_or_draw, folder: str):
+    """(truth, gazette or the GazetteError that stopped the parse) of a seed or a GazetteDraw,
+    rendered into folder. A module-level function: worker processes run it."""
+    from pathlib import Path
+
+    from pipeline import parse_pdf
+    from pipeline.errors import GazetteError
+
+    draw = draw_spec(seed_or_draw) if isinstance(seed_or_draw, int) else seed_or_draw
+    path = Path(folder) / f"g{draw.seed}-{abs(hash(repr(draw))) % 10**8}.pdf"
+    truth = render(draw, str(path))
+    try:
+        return truth, parse_pdf(path)
+    except GazetteError as exc:
+        return truth, exc
+
+
+def render_and_parse_many(items, folder: str, jobs: int = 2) -> list:
+    """render_and_parse over worker processes, results in order."""
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    with ProcessPoolExecutor(jobs) as pool:
+        return list(pool.map(partial(render_and_parse, folder=folder), items, chunksize=4))
