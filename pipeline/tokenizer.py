@@ -135,15 +135,18 @@ class IndexWords:
             if self._index_tk is None or stamp != self._index_stamp:
                 words = _read_words(path) if stamp else {}
                 base = base_jieba(str(self.dir) if self.dir.exists() else None)
-                grown = self._index_tk is not None and all(words.get(w) == n for w, n in self._index_words.items())
-                if not grown:  # words removed or changed: start again from the base dictionary
+                kept = self._index_tk is not None and all(w in words for w in self._index_words)
+                if not kept:  # words removed: start again from the base dictionary
                     import jieba
 
                     tk = jieba.Tokenizer()
                     tk.FREQ, tk.total, tk.initialized = dict(base.FREQ), base.total, True
                     self._index_tk, self._index_words = tk, {}
                 for w, n in words.items():
-                    if self._index_words.get(w) != n:
+                    old = self._index_words.get(w)
+                    if old != n:
+                        if old is not None:
+                            self._index_tk.total -= old  # add_word adds the new frequency to the total
                         self._index_tk.add_word(w, n)
                 self._index_words, self._index_stamp = words, stamp
             return self._index_tk

@@ -46,3 +46,52 @@ def test_domain_words_stay_whole(sample_home):
         assert f"\n{term} " in "\n" + words, term
     assert "消费券" in [t[0] for t in tokens("数字消费券发放活动", index_dir)]
     assert "进出平衡" in [t[0] for t in tokens("耕地进出平衡总体方案", index_dir, mode="query")]
+
+
+def test_one_tokenizer_per_index_follows_its_own_word_list(tmp_path):
+    """Words added to an index's user dictionary are used; words removed from it are gone
+    (nothing accumulates in the process); another index is not affected."""
+    from pipeline.tokenizer import IndexWords, words_of
+
+    one, other = tmp_path / "one", tmp_path / "other"
+    one.mkdir()
+    other.mkdir()
+    assert words_of(one) is words_of(one) and words_of(one) is not words_of(other)
+
+    def cut(folder):
+        return [w for w, *_ in tokens_with(folder, "清河县农机修造厂")]
+
+    def tokens_with(folder, text):
+        return [(t.text,) for t in ChineseAnalyzer(str(folder))(text, positions=True)
+                if t.text in ("清河县农机修造厂", "清河县", "清河")]
+
+    assert "清河县农机修造厂" not in cut(one)
+    (one / IndexWords.USER_DICT).write_text("清河县农机修造厂 5000\n", encoding="utf-8")
+    assert "清河县农机修造厂" in cut(one)
+    assert "清河县农机修造厂" not in cut(other)
+    (one / IndexWords.USER_DICT).write_text("别的词 5000\n", encoding="utf-8")
+    assert "清河县农机修造厂" not in cut(one)
+
+
+def test_a_moved_home_searches_as_before(tmp_path):
+    """Nothing in a home depends on its own absolute path: copy it, delete the original, search."""
+    import shutil
+
+    from pipeline import GazetteStore
+    from support.variants import variant_c
+
+    pdf = tmp_path / "c.pdf"
+    variant_c(str(pdf))
+    first = GazetteStore(tmp_path / "first")
+    assert first.ingest([pdf], jobs=1).counts["added"] == 1
+    before = [h.doc_number for h in first.search("火灾防控").hits]
+    shutil.copytree(tmp_path / "first", tmp_path / "moved")
+    shutil.rmtree(tmp_path / "first")
+    moved = GazetteStore(tmp_path / "moved")
+    assert before and [h.doc_number for h in moved.search("火灾防控").hits] == before
+    pdf2 = tmp_path / "b.pdf"
+    from support.variants import variant_b
+
+    variant_b(str(pdf2))
+    assert moved.ingest([pdf2], jobs=1).counts["added"] == 1  # writes go to the new place
+    assert not (tmp_path / "first").exists()
