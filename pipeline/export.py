@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from .model import Gazette
+from .model import Gazette, Table
 
 META_COLUMNS = ["文号", "标题", "表题", "附件", "页码", "公报"]
 
@@ -20,26 +20,34 @@ class TableExport:
     gazette: str
     doc_number: str | None
     title: str
-    table: int  # 1-based position among the document's tables
-    caption: str | None
-    attachment: str | None
-    page_start: int | None
-    page_end: int | None
-    header: list[str]
-    rows: list[list[str]]
+    position: int  # 1-based among the document's tables
+    table: Table
+
+    @property
+    def header(self) -> list[str]:
+        return self.table.header
+
+    @property
+    def rows(self) -> list[list[str]]:
+        return self.table.rows
 
     @property
     def pages(self) -> str:
-        a, b = self.page_start, self.page_end
+        a, b = self.table.page_start, self.table.page_end
         return "" if a is None else (str(a) if a == b else f"{a}-{b}")
 
     @property
     def meta(self) -> list[str]:
         """The values of META_COLUMNS for this table."""
-        return [self.doc_number or "", self.title, self.caption or "", self.attachment or "", self.pages, self.gazette]
+        t = self.table
+        return [self.doc_number or "", self.title, t.caption or "", t.attachment or "", self.pages, self.gazette]
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The JSON shape of `gazette tables --format json` (the table's fields inline)."""
+        t = self.table
+        return {"gazette": self.gazette, "doc_number": self.doc_number, "title": self.title, "table": self.position,
+                "caption": t.caption, "attachment": t.attachment, "page_start": t.page_start,
+                "page_end": t.page_end, "header": t.header, "rows": t.rows}
 
 
 def collect_tables(parsed_dir: Path, number: str | None = None) -> list[TableExport]:
@@ -51,8 +59,7 @@ def collect_tables(parsed_dir: Path, number: str | None = None) -> list[TableExp
             if number and doc.doc_number != number:
                 continue
             for k, t in enumerate(doc.tables):
-                out.append(TableExport(g.gazette.id, doc.doc_number, doc.title, k + 1, t.caption, t.attachment,
-                                       t.page_start, t.page_end, t.header, t.rows))
+                out.append(TableExport(g.gazette.id, doc.doc_number, doc.title, k + 1, t))
     return out
 
 
@@ -80,7 +87,7 @@ def write_xlsx(tables: list[TableExport], path: Path) -> None:
     used: set[str] = set()
     for t in tables:
         base = (t.doc_number or t.gazette).replace("〔", "(").replace("〕", ")")[:27]
-        name = f"{base}-{t.table}"
+        name = f"{base}-{t.position}"
         while name in used:
             name += "'"
         used.add(name)

@@ -47,7 +47,7 @@ def test_store_over_a_home(sample_home):
     assert refs[0].to_dict()["gazette"] == refs[0].gazette_id == "阳泉市城区政府公报-2023-02"
     tables = store.tables()
     assert [len(t.rows) for t in tables] == [14, 2, 12, 4]
-    assert tables[0].meta[0] == "城政发〔2023〕5号" and tables[0].to_dict()["table"] == 1
+    assert tables[0].meta[0] == "城政发〔2023〕5号" and tables[0].to_dict()["table"] == tables[0].position == 1
     assert store.tables("城政任字〔2023〕6号") == []
     stats = store.stats()
     assert (stats.gazettes, stats.documents, stats.tables) == (1, 18, 4)
