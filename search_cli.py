@@ -38,6 +38,12 @@ class GazetteCli(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt,
                 BrokenPipeError):
             raise
+        except OSError as exc:
+            if _debug(ctx):
+                raise
+            from pipeline.errors import os_error_message
+
+            raise click.ClickException(os_error_message(exc)) from None
         except Exception as exc:
             if _debug(ctx):
                 raise
@@ -154,14 +160,16 @@ class _BarProgress:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: cores).")
 @click.option("--force", is_flag=True, help="Re-parse files already ingested.")
+@click.option("--replace", is_flag=True,
+              help="A copy of an issue already ingested replaces it even when it is less complete.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 @format_option("table", "json", help="Summary format.")
 @click.pass_obj
-def ingest(state, paths, jobs, force, quiet, fmt):
+def ingest(state, paths, jobs, force, replace, quiet, fmt):
     """Parse PDFs (files or folders, recursive), write parsed/ and index them."""
     progress = _BarProgress(quiet or fmt == "json")
     try:
-        report = state.store.ingest(list(paths), jobs=jobs, force=force, progress=progress)
+        report = state.store.ingest(list(paths), jobs=jobs, force=force, replace=replace, progress=progress)
     except KeyboardInterrupt:
         progress.stop()
         click.echo("gazette: interrupted; what finished is kept, run the same ingest again to do the rest",
@@ -178,6 +186,9 @@ def ingest(state, paths, jobs, force, quiet, fmt):
         click.echo(aligned(["status", "files"], [[k.replace("_", " "), str(v)] for k, v in counts.items()]))
         for r in report.failed:
             click.echo(f"failed: {r.path}: {r.error}")
+        for r in report.files:
+            if r.status == "duplicate":
+                click.echo(f"duplicate: {r.path}: {r.note}")
         if counts["with_warnings"]:
             click.echo("review: `gazette status --warnings` lists what the parser was unsure of")
     for r in report.failed:
@@ -245,10 +256,15 @@ def remove(state, gazette_id, fmt):
 # -- search / show / tables / stats -------------------------------------------------------
 
 def _date(ctx, param, value):
-    import re
+    import datetime
 
-    if value and not re.fullmatch(r"\d{4}-\d\d-\d\d", value):
-        raise click.BadParameter("use YYYY-MM-DD")
+    if value:
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2023-06-30") from None
+        if len(value) != 10:
+            raise click.BadParameter("use YYYY-MM-DD")
     return value
 
 

@@ -64,5 +64,28 @@ class IndexLockedError(GazetteError):
     hint = "another ingest is writing the index; wait for it to finish and retry"
 
 
+class QueryError(GazetteError):
+    hint = "simplify the query: fewer nested parentheses or operators"
+
+
+class IndexCorruptError(GazetteError):
+    hint = "run `gazette reindex`: it rebuilds the index from parsed/ whatever state index/ is in"
+
+
+def os_error_message(exc: OSError, path: str | None = None) -> str:
+    """One line for a failed file operation: what failed, where, and what to do."""
+    import errno
+
+    where = path or exc.filename or ""
+    where = f" ({where})" if where else ""
+    if exc.errno == errno.ENOSPC:
+        return f"disk full{where}: free some space and run the same command again; nothing was half-written"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"permission denied{where}: choose a writable --home, or fix the folder's permissions"
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"file name too long{where}"
+    return f"{exc.strerror or type(exc).__name__}{where}"
+
+
 class NotFoundError(GazetteError):
     hint = "check the number, or search with `gazette search --number ...`"

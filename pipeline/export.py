@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,19 +64,47 @@ def collect_tables(parsed_dir: Path, number: str | None = None) -> list[TableExp
     return out
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER_RE = re.compile(r"[+-]?\d+(?:[.,]\d+)*%?")
+
+
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet cannot run as a formula (the OWASP rule): text starting with = + - @
+    tab or CR gets a leading apostrophe. A plain signed number (-12.5, +3%) stays as it is."""
+    if value and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER_RE.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def to_csv(tables: list[TableExport]) -> str:
-    """One CSV: each table's header row, then its rows, every line led by the table's metadata."""
+    """One CSV: each table's header row, then its rows, every line led by the table's metadata.
+    Every cell is neutralized against formula injection (safe_cell)."""
     buf = io.StringIO()
     w = csv.writer(buf)
     for t in tables:
-        w.writerow(META_COLUMNS + t.header)
+        w.writerow([safe_cell(c) for c in META_COLUMNS + t.header])
         for row in t.rows:
-            w.writerow(t.meta + row)
+            w.writerow([safe_cell(c) for c in t.meta + row])
     return buf.getvalue()
 
 
 def to_json(tables: list[TableExport]) -> str:
     return json.dumps([t.to_dict() for t in tables], ensure_ascii=False, indent=2)
+
+
+_SHEET_BAD_RE = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+
+
+def sheet_name(text: str, used: set[str]) -> str:
+    """A worksheet name Excel accepts: no []:*?/\\, not led or ended by an apostrophe, at most
+    31 characters, unique (case-insensitively) in the workbook."""
+    base = _SHEET_BAD_RE.sub("_", text.replace("〔", "(").replace("〕", ")")).strip("'") or "table"
+    name, k = base[:31], 1
+    while name.lower() in used:
+        k += 1
+        suffix = f"~{k}"
+        name = base[: 31 - len(suffix)] + suffix
+    return name
 
 
 def write_xlsx(tables: list[TableExport], path: Path) -> None:
@@ -86,15 +115,13 @@ def write_xlsx(tables: list[TableExport], path: Path) -> None:
     wb.remove(wb.active)
     used: set[str] = set()
     for t in tables:
-        base = (t.doc_number or t.gazette).replace("〔", "(").replace("〕", ")")[:27]
-        name = f"{base}-{t.position}"
-        while name in used:
-            name += "'"
-        used.add(name)
-        ws = wb.create_sheet(title=name[:31])
-        ws.append(META_COLUMNS + t.header)
-        for row in t.rows:
-            ws.append(t.meta + row)
+        name = sheet_name(f"{t.doc_number or t.gazette}-{t.position}", used)
+        used.add(name.lower())
+        ws = wb.create_sheet(title=name)
+        for r, row in enumerate([META_COLUMNS + t.header] + [t.meta + row for row in t.rows], start=1):
+            for c, value in enumerate(row, start=1):
+                cell = ws.cell(row=r, column=c, value=value)
+                cell.data_type = "s"  # text, never a formula, whatever it starts with
     if not tables:
         wb.create_sheet("tables")
     tmp = path.with_name(f".{path.name}.tmp")

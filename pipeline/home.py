@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import InputError
 
 
 @dataclass(frozen=True)
@@ -32,4 +38,53 @@ class Home:
         return self.root / "cache"
 
     def parsed_file(self, gazette_id: str) -> Path:
-        return self.parsed / f"{gazette_id}.json"
+        """parsed/<id>.json. An id from a file or the command line never reaches outside parsed/:
+        one that could (a path, '..', a control character) is refused, and a long one is cut
+        to a file name the file system takes, with a hash of the whole id to keep it unique."""
+        check_gazette_id(gazette_id)
+        name = gazette_id
+        if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+            digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+            cut = name.encode("utf-8")[: MAX_NAME_BYTES - 13].decode("utf-8", "ignore")
+            name = f"{cut}~{digest}"
+        return self.parsed / f"{name}.json"
+
+
+MAX_NAME_BYTES = 200  # file systems take 255 bytes a name; leave room for .json and temp prefixes
+_BAD_ID_RE = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+def check_gazette_id(gazette_id: str) -> str:
+    """The id itself, if it can name a file inside the home; else InputError."""
+    if not gazette_id or gazette_id in (".", "..") or gazette_id.startswith(".") or _BAD_ID_RE.search(gazette_id):
+        raise InputError(f"not a gazette id: {gazette_id!r}",
+                         hint="ids look like 阳泉市城区政府公报-2023-02; `gazette stats --format json` lists them")
+    return gazette_id
+
+
+WRITE_LOCK_TIMEOUT = 30.0  # seconds a second writer of a home waits for the first
+
+
+@contextmanager
+def write_lock(home: Home, timeout: float = WRITE_LOCK_TIMEOUT):
+    """One writer of a home's parsed/, index/ and manifest at a time, across processes: an
+    ingest, reindex or remove beside another waits for it, for timeout seconds at most."""
+    import fcntl
+
+    from .errors import IndexLockedError
+
+    home.root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(home.root / ".write.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(f"another ingest is writing this home (waited {timeout:.0f} s)") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

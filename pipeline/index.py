@@ -121,6 +121,17 @@ def open_index(index_dir: Path, create: bool = False):
     return windex.create_in(str(index_dir), make_schema())
 
 
+def gazettes_with_numbers(index_dir: Path, numbers: list[str]) -> list[str]:
+    """For each 文号 that is in the index, the gazette ids holding it (one entry per gazette and
+    number)."""
+    ix = open_index(index_dir)
+    out: list[str] = []
+    with ix.searcher() as s:
+        for number in dict.fromkeys(numbers):
+            out.extend({stored["gazette"] for stored in s.documents(number=number)})
+    return out
+
+
 def writer(ix, timeout: float = LOCK_TIMEOUT):
     try:
         return ix.writer(timeout=timeout)

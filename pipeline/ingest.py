@@ -1,21 +1,25 @@
 """Stage 7: batch ingest. Files and folders in; each PDF hashed, parsed in worker processes (page
 chunks, so one big file uses every core), written to parsed/ atomically, indexed by one writer,
 and recorded in the manifest. Re-running skips what is already in; a new file of an issue
-already ingested replaces it in one commit; a bad file is reported and the batch goes on."""
+already ingested replaces it in one commit when it is at least as complete; a bad file is
+reported and the batch goes on. Writes to a home hold its write lock, so two ingests side by
+side merge their work."""
 
 from __future__ import annotations
 
 import logging
 import os
+import stat
 import time
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
 from . import index as gindex
-from .errors import GazetteError, InputError
-from .home import Home
+from .errors import GazetteError, IndexLockedError, InputError, os_error_message
+from .home import Home, write_lock
 from .manifest import Manifest, ManifestEntry
 from .model import Gazette
 from .pages import ignore_sigint, page_chunks, page_count, read_pages
@@ -30,7 +34,7 @@ class FileResult:
 
     path: str
     sha256: str
-    status: str  # added, replaced, skipped, failed
+    status: str  # added, replaced, skipped, duplicate (a less complete copy of an issue in), failed
     gazette_id: str | None = None
     documents: int = 0
     tables: int = 0
@@ -50,7 +54,7 @@ class IngestReport:
 
     files: list[FileResult]
 
-    STATUSES = ("added", "replaced", "skipped", "failed")
+    STATUSES = ("added", "replaced", "skipped", "duplicate", "failed")
 
     @property
     def failed(self) -> list[FileResult]:
@@ -76,11 +80,11 @@ class Progress:
     def file_done(self, result: FileResult) -> None: ...
 
 
-def _record(manifest: Manifest, r: FileResult) -> None:
+def _record(manifest: Manifest, r: FileResult, status: str | None = None) -> None:
     old = manifest.files.get(r.sha256)
     manifest.files[r.sha256] = ManifestEntry(
-        path=r.path, sha256=r.sha256, status="failed" if r.status == "failed" else "ingested",
-        gazette_id=r.gazette_id or (old.gazette_id if old else None), error=r.error,
+        path=r.path, sha256=r.sha256, status=status or ("failed" if r.status == "failed" else "ingested"),
+        gazette_id=r.gazette_id or (old.gazette_id if old else None), error=r.error or (r.note if status else None),
         parser_version=__version__ if r.status != "failed" else (old.parser_version if old else None),
         time=time.strftime("%Y-%m-%dT%H:%M:%S"), documents=r.documents, tables=r.tables, pages=r.pages,
         warnings=r.warnings)
@@ -88,24 +92,54 @@ def _record(manifest: Manifest, r: FileResult) -> None:
 
 # -- files ------------------------------------------------------------------------
 
+def display_path(path: str | os.PathLike) -> str:
+    """A path as text that can always be printed: bytes that are not UTF-8 shown as escapes."""
+    return os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def collect_pdfs(paths: list[str | Path]) -> list[Path]:
-    """Files as given, and *.pdf (any case) found recursively in folders; each once, in order."""
+    """Files as given, and *.pdf (any case) found recursively in folders; each once, in order.
+    What cannot be resolved (a symlink loop) is kept as given: it fails on its own line."""
     out: list[Path] = []
     seen: set[Path] = set()
     for p in map(Path, paths):
-        found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() == ".pdf") if p.is_dir() else [p]
+        try:
+            found = (sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() == ".pdf")
+                     if p.is_dir() else [p])
+        except OSError:
+            found = [p]
         for f in found:
-            key = f.resolve()
+            try:
+                key = f.resolve()
+            except (OSError, RuntimeError):  # a symlink loop
+                key = f.absolute()
             if key not in seen:
                 seen.add(key)
                 out.append(f)
     return out
 
 
+def _check_input(path: Path) -> None:
+    """Only regular files are read (a device or a FIFO would hang the batch)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError("no such file", path=display_path(path)) from None
+    except RuntimeError:
+        raise InputError("a symbolic link that loops", path=display_path(path)) from None
+    except OSError as exc:
+        raise InputError(os_error_message(exc, ""), path=display_path(path)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError("not a regular file", path=display_path(path))
+
+
 # -- ingest ---------------------------------------------------------------------------
 
 def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: bool = False,
-           progress: Progress | None = None, lock_timeout: float = gindex.LOCK_TIMEOUT) -> IngestReport:
+           progress: Progress | None = None, lock_timeout: float = gindex.LOCK_TIMEOUT,
+           replace: bool = False) -> IngestReport:
+    """Every file given ends in exactly one result. replace: a new copy of an issue replaces the
+    one ingested even when it is less complete (fewer pages or documents)."""
     progress = progress or Progress()
     jobs = jobs or os.cpu_count() or 1
     _sweep_temp_files(home)
@@ -113,52 +147,72 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
     results: list[FileResult] = []
     todo: list[tuple[Path, str, int]] = []
     in_batch: dict[str, Path] = {}
+    failed_early: list[FileResult] = []
     for path in collect_pdfs(paths):
         t0 = time.perf_counter()
+        shown = display_path(path)
         try:
-            if not path.exists():
-                raise InputError("no such file", path=str(path))
+            _check_input(path)
             sha = file_sha256(path)
         except (OSError, GazetteError) as exc:
-            results.append(FileResult(str(path), "", "failed", error=_reason(exc, path)))
+            results.append(FileResult(shown, "", "failed", error=_reason(exc, path)))
             continue
         if sha in in_batch:  # the same bytes under another name in this batch
-            results.append(FileResult(str(path), sha, "skipped", note=f"same content as {in_batch[sha]}"))
+            results.append(FileResult(shown, sha, "skipped", note=f"same content as {display_path(in_batch[sha])}"))
             continue
         in_batch[sha] = path
-        path = path.resolve()  # the manifest keeps absolute paths: reindex --stale finds them again
+        path = path.absolute()  # the manifest keeps absolute paths: reindex --stale finds them again
+        shown = display_path(path)
         entry = manifest.files.get(sha)
-        if (not force and entry and entry.status == "ingested" and entry.gazette_id
-                and home.parsed_file(entry.gazette_id).exists()):
-            results.append(FileResult(str(path), sha, "skipped", entry.gazette_id, entry.documents,
-                                      entry.tables, entry.pages, warnings=entry.warnings))
+        done = _already_done(entry, home)
+        if done and not force:
+            results.append(FileResult(shown, sha, "skipped", entry.gazette_id, entry.documents, entry.tables,
+                                      entry.pages, warnings=entry.warnings, note=done))
             continue
         try:
             n = page_count(path)
+            if n == 0:
+                raise InputError("the PDF has no pages", path=shown, hint="the file is empty inside; nothing to parse")
         except GazetteError as exc:
-            r = FileResult(str(path), sha, "failed", error=_reason(exc, path), seconds=time.perf_counter() - t0)
+            r = FileResult(shown, sha, "failed", error=_reason(exc, path), seconds=time.perf_counter() - t0)
             results.append(r)
-            _record(manifest, r)
+            failed_early.append(r)
             continue
         todo.append((path, sha, n))
     progress.start(len(todo), sum(n for _, _, n in todo))
     for r in results:
         progress.file_done(r)
-    if any(r.status == "failed" and r.sha256 for r in results):
-        manifest.save(home)
+    if failed_early:
+        _record_results(home, failed_early, lock_timeout)
 
     for path, sha, pages, outcome in _parse_all(todo, jobs, progress):
         t0 = time.perf_counter()
+        shown = display_path(path)
         if isinstance(outcome, BaseException):
-            r = FileResult(str(path), sha, "failed", pages=pages, error=_reason(outcome, path))
+            r = FileResult(shown, sha, "failed", pages=pages, error=_reason(outcome, path))
+            _record_results(home, [r], lock_timeout)
         else:
-            r = _store(outcome, path, sha, home, manifest, lock_timeout)
+            try:
+                r = _store(outcome, shown, sha, home, lock_timeout, replace or force)
+            except (OSError, GazetteError) as exc:
+                if isinstance(exc, IndexLockedError):
+                    raise  # the whole batch waits on it: say so once
+                r = FileResult(shown, sha, "failed", pages=pages, error=_reason(exc, path))
         r.seconds += time.perf_counter() - t0
-        _record(manifest, r)
-        manifest.save(home)
         results.append(r)
         progress.file_done(r)
     return IngestReport(results)
+
+
+def _already_done(entry: ManifestEntry | None, home: Home) -> str | None:
+    """Why a file needs no work (a note for its result), or None."""
+    if entry is None or not entry.gazette_id:
+        return None
+    if entry.status == "ingested" and home.parsed_file(entry.gazette_id).exists():
+        return "already ingested"
+    if entry.status == "duplicate":
+        return entry.error or "a less complete copy of an issue already ingested"
+    return None
 
 
 def _sweep_temp_files(home: Home, older_than: float = 3600.0) -> None:
@@ -177,6 +231,8 @@ def _sweep_temp_files(home: Home, older_than: float = 3600.0) -> None:
 def _reason(exc: BaseException, path: Path) -> str:
     if isinstance(exc, GazetteError):
         return str(exc).removeprefix(f"{exc.path}: ") if exc.path else str(exc)
+    if isinstance(exc, OSError):
+        return os_error_message(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -236,18 +292,73 @@ class _FileInProgress:
     error: BaseException | None = None
 
 
-def _store(g: Gazette, path: Path, sha: str, home: Home, manifest: Manifest, lock_timeout: float) -> FileResult:
-    """parsed/ first (atomic), then the index (one commit), then the manifest: a kill between
-    steps leaves the file unrecorded, and the next run redoes it without duplicating anything."""
-    gid = g.gazette.id
-    previous = [e for e in manifest.ingested(gid) if e.sha256 != sha]
-    g.save(home.parsed_file(gid))
-    gindex.replace_gazettes(home.index, [g], timeout=lock_timeout)
-    for e in previous:
-        e.status = "replaced"
-        e.replaced_by = sha
-    return FileResult(str(path), sha, "replaced" if previous else "added", gid, len(g.documents),
-                      sum(len(d.tables) for d in g.documents), g.source.pages, warnings=len(g.all_warnings()))
+def _store(g: Gazette, shown: str, sha: str, home: Home, lock_timeout: float, replace: bool) -> FileResult:
+    """Under the home's write lock, with the manifest read afresh (another ingest may have
+    written since this one started): parsed/ first (atomic), then the index (one commit), then
+    the manifest. A kill between steps leaves the file unrecorded, and the next run redoes it
+    without duplicating anything. A copy of an issue already in is kept only if it is at least as
+    complete (pages, documents) as the one there, or with replace."""
+    counts = dict(documents=len(g.documents), tables=sum(len(d.tables) for d in g.documents), pages=g.source.pages)
+    with write_lock(home, lock_timeout):
+        manifest = Manifest.load(home)
+        done = _already_done(manifest.files.get(sha), home)
+        if done and not replace:  # another ingest running beside this one got there first
+            r = FileResult(shown, sha, "skipped", g.gazette.id, **counts, note=done)
+            return r
+        previous = _same_issue(g, sha, manifest, home)
+        kept = [e for e in previous if e.pages > g.source.pages or e.documents > len(g.documents)]
+        if kept and not replace:
+            best = max(kept, key=lambda e: (e.pages, e.documents))
+            note = (f"the same issue as {best.path} ({best.pages} pages, {best.documents} documents), which is "
+                    f"more complete and is kept; --replace puts this copy in instead")
+            r = FileResult(shown, sha, "duplicate", best.gazette_id, **counts, note=note)
+            _record(manifest, r, status="duplicate")
+            manifest.save(home)
+            return r
+        gid = g.gazette.id
+        g.save(home.parsed_file(gid))
+        gone = sorted({e.gazette_id for e in previous if e.gazette_id and e.gazette_id != gid})
+        gindex.replace_gazettes(home.index, [g], remove_ids=gone, timeout=lock_timeout)
+        for old in gone:
+            home.parsed_file(old).unlink(missing_ok=True)
+        for e in previous:
+            e.status = "replaced"
+            e.replaced_by = sha
+        r = FileResult(shown, sha, "replaced" if previous else "added", gid, **counts,
+                       warnings=len(g.all_warnings()))
+        _record(manifest, r)
+        manifest.save(home)
+        return r
+
+
+SAME_ISSUE_SHARE = 0.5  # a file with no cover identity is an issue already in when half its 文号 are there
+
+
+def _same_issue(g: Gazette, sha: str, manifest: Manifest, home: Home) -> list[ManifestEntry]:
+    """The files ingested for the same issue: the same cover identity (gazette id), or, for a
+    file whose cover gave none (a copy missing its cover), the issue holding most of its 文号."""
+    same = [e for e in manifest.ingested(g.gazette.id) if e.sha256 != sha]
+    info = g.gazette
+    if same or (info.title and info.year and info.number) or not gindex.exists(home.index):
+        return same
+    numbers = [d.doc_number for d in g.documents if d.doc_number]
+    holders = Counter(gid for gid in gindex.gazettes_with_numbers(home.index, numbers) if gid != info.id)
+    if not numbers or not holders:
+        return []
+    gid, n = holders.most_common(1)[0]
+    if n < SAME_ISSUE_SHARE * len(numbers):
+        return []
+    return [e for e in manifest.ingested(gid) if e.sha256 != sha]
+
+
+def _record_results(home: Home, results: list[FileResult], lock_timeout: float) -> None:
+    """Failures into the manifest, merged under the write lock with what others wrote."""
+    with write_lock(home, lock_timeout):
+        manifest = Manifest.load(home)
+        for r in results:
+            if r.sha256:
+                _record(manifest, r)
+        manifest.save(home)
 
 
 def gazette_warnings(home: Home, gazette_id: str) -> list[str]:
@@ -291,13 +402,14 @@ def reindex(home: Home, stale_only: bool = False, jobs: int | None = None,
 
 def remove(home: Home, gazette_id: str) -> bool:
     """Delete one issue from the index, parsed/ and the manifest."""
-    manifest = Manifest.load(home)
-    found = home.parsed_file(gazette_id).exists() or any(e.gazette_id == gazette_id for e in manifest.files.values())
-    if not found:
-        return False
-    if gindex.exists(home.index):
-        gindex.replace_gazettes(home.index, [], remove_ids=[gazette_id])
-    home.parsed_file(gazette_id).unlink(missing_ok=True)
-    manifest.files = {k: e for k, e in manifest.files.items() if e.gazette_id != gazette_id}
-    manifest.save(home)
+    parsed = home.parsed_file(gazette_id)  # refuses an id that would reach outside the home
+    with write_lock(home):
+        manifest = Manifest.load(home)
+        if not (parsed.exists() or any(e.gazette_id == gazette_id for e in manifest.files.values())):
+            return False
+        if gindex.exists(home.index):
+            gindex.replace_gazettes(home.index, [], remove_ids=[gazette_id])
+        parsed.unlink(missing_ok=True)
+        manifest.files = {k: e for k, e in manifest.files.items() if e.gazette_id != gazette_id}
+        manifest.save(home)
     return True

@@ -41,11 +41,11 @@ def reading_flow(pages: list[Page], layout: Layout) -> list:
 
 
 def gazette_id(title: str | None, year: int | None, number: int | None, fallback: str) -> str:
-    if title and year and number:
-        raw = f"{title}-{year}-{number:02d}"
-    else:
-        raw = fallback
-    return re.sub(r"[\s/\\:*?\"<>|]+", "_", raw)
+    """<title>-<year>-<issue>, or the file's name when the cover does not say; only characters
+    that can stand in a file name, never a leading dot."""
+    raw = f"{title}-{year}-{number:02d}" if title and year and number else fallback
+    safe = re.sub(r"[\s/\\:*?\"<>|\x00-\x1f\x7f]+", "_", raw).lstrip(".")
+    return safe or "gazette"
 
 
 def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,

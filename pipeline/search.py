@@ -227,7 +227,21 @@ def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
     )
 
 
+MAX_QUERY_CHARS = 1000  # longer than any real query; a longer one is refused, not parsed
+
+
 def search(index_dir: Path, req: SearchRequest) -> SearchResult:
+    from .errors import QueryError
+
+    if req.query and len(req.query) > MAX_QUERY_CHARS:
+        raise QueryError(f"query too long ({len(req.query)} characters; at most {MAX_QUERY_CHARS})")
+    try:
+        return _search(index_dir, req)
+    except RecursionError:
+        raise QueryError("query nested too deeply to parse") from None
+
+
+def _search(index_dir: Path, req: SearchRequest) -> SearchResult:
     from whoosh.query import Every
 
     from .tokenizer import using_index

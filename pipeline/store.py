@@ -56,13 +56,16 @@ class GazetteStore:
         return f"GazetteStore({str(self.home.root)!r})"
 
     # -- writing ---------------------------------------------------------------------------------
-    def ingest(self, paths, *, jobs: int | None = None, force: bool = False, progress=None):
+    def ingest(self, paths, *, jobs: int | None = None, force: bool = False, replace: bool = False,
+               progress=None):
         """Parse PDFs (files or folders, recursive), write parsed/, index them. Returns an
-        ingest.IngestReport; a bad file is one failed result, the others go in."""
+        ingest.IngestReport; a bad file is one failed result, the others go in. A copy of an
+        issue already in replaces it only when at least as complete (pages, documents), or
+        with replace."""
         from .ingest import ingest
 
         return ingest([paths] if isinstance(paths, (str, os.PathLike)) else list(paths), self.home, jobs=jobs,
-                      force=force, progress=progress)
+                      force=force, progress=progress, replace=replace)
 
     def reindex(self, *, stale: bool = False, jobs: int | None = None, progress=None):
         """Rebuild index/ from parsed/, or (stale) parse again the files an older parser read."""

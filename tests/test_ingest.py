@@ -68,7 +68,7 @@ def test_bad_files_named_with_reason_and_exit_1(batch):
     for name, reason in REASONS.items():
         assert by_name[name]["status"] == "failed", name
         assert reason in by_name[name]["error"], (name, by_name[name]["error"])
-    assert out["summary"] == {"added": 1, "replaced": 0, "skipped": 0, "failed": 6, "with_warnings": 0}
+    assert out["summary"] == {"added": 1, "replaced": 0, "skipped": 0, "duplicate": 0, "failed": 6, "with_warnings": 0}
 
 
 def test_rerun_adds_nothing_and_answers_the_same(batch):
@@ -77,7 +77,7 @@ def test_rerun_adds_nothing_and_answers_the_same(batch):
     assert json.loads(before)
     again = invoke(home, "ingest", "--format", "json", str(inbox))
     assert again.exit_code == 1
-    assert json.loads(again.output)["summary"] == {"added": 0, "replaced": 0, "skipped": 1, "failed": 6, "with_warnings": 0}
+    assert json.loads(again.output)["summary"] == {"added": 0, "replaced": 0, "skipped": 1, "duplicate": 0, "failed": 6, "with_warnings": 0}
     assert invoke(home, "search", "火灾防控", "--format", "json").output == before
     assert json.loads(invoke(home, "stats", "--format", "json").output)["documents"] == 3
 
@@ -88,7 +88,7 @@ def test_same_file_twice_in_a_batch_is_ingested_once(tmp_path):
     variant_c(str(pdf))
     shutil.copy(pdf, tmp_path / "copy of c.pdf")
     out = json.loads(invoke(home, "ingest", "--format", "json", "--jobs", "1", str(tmp_path)).output)
-    assert out["summary"] == {"added": 1, "replaced": 0, "skipped": 1, "failed": 0, "with_warnings": 0}
+    assert out["summary"] == {"added": 1, "replaced": 0, "skipped": 1, "duplicate": 0, "failed": 0, "with_warnings": 0}
     assert "same content as" in [f for f in out["files"] if f["status"] == "skipped"][0]["note"]
 
 
