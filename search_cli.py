@@ -236,6 +236,8 @@ def reindex(state, stale, jobs, fmt):
         click.echo(f"indexed {report.indexed} gazette file(s)")
     for p in report.missing:
         click.echo(f"missing: {p} (the PDF is gone; remove the issue or restore the file)", err=True)
+    for p in report.unreadable:
+        click.echo(f"unreadable: {p} (left out of the index; ingest its PDF again)", err=True)
     if not report.ok:
         sys.exit(1)
 

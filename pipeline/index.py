@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import re
+import shutil
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from whoosh import index as windex
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
-from whoosh.writing import CLEAR
 
-from .errors import IndexLockedError, IndexMissingError
+from .errors import GazetteError, IndexCorruptError, IndexLockedError, IndexMissingError
 from .model import Document, Gazette
 from .normalize import CJK, FUNCTION_CHARS, nfkc, squash
 from .tokenizer import CharAnalyzer, ChineseAnalyzer, fold, using_index, words_of
@@ -108,10 +111,50 @@ def _fields(g: Gazette, pos: int, doc: Document) -> dict:
     }
 
 
+COMPLETE_MARK = ".complete"  # written into a rebuilt index once it is whole, before the swap
+
+
+def _beside(index_dir: Path, suffix: str) -> Path:
+    return index_dir.with_name(index_dir.name + suffix)
+
+
+def recover(index_dir: Path) -> None:
+    """Finish or undo a swap that a kill interrupted: a whole new index goes in, else the old
+    one comes back; leftovers go."""
+    new, old = _beside(index_dir, ".new"), _beside(index_dir, ".old")
+    if not index_dir.exists():
+        if (new / COMPLETE_MARK).exists():
+            os.replace(new, index_dir)
+        elif old.exists():
+            os.replace(old, index_dir)
+    if index_dir.exists() and old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def reads_index(fn):
+    """Whoosh reports a damaged index in many ways (EOFError, a missing segment file, unpickling
+    errors …): each becomes one IndexCorruptError that says how to rebuild. The project's own
+    errors, a query too deep to parse and a permission problem pass through."""
+
+    @functools.wraps(fn)
+    def wrapper(index_dir, *args, **kwargs):
+        try:
+            return fn(index_dir, *args, **kwargs)
+        except (GazetteError, RecursionError, PermissionError):
+            raise
+        except Exception as exc:
+            raise IndexCorruptError(f"the index in {index_dir} is damaged ({type(exc).__name__}: {exc})") from exc
+
+    return wrapper
+
+
+@reads_index
 def exists(index_dir: Path) -> bool:
+    recover(index_dir)
     return index_dir.exists() and windex.exists_in(str(index_dir))
 
 
+@reads_index
 def open_index(index_dir: Path, create: bool = False):
     if exists(index_dir):
         return windex.open_dir(str(index_dir))
@@ -121,6 +164,15 @@ def open_index(index_dir: Path, create: bool = False):
     return windex.create_in(str(index_dir), make_schema())
 
 
+@reads_index
+def indexed_gazettes(index_dir: Path) -> set[str]:
+    """The gazette ids the index holds; IndexCorruptError if it cannot be read through."""
+    ix = open_index(index_dir)
+    with ix.searcher() as s:
+        return {stored["gazette"] for stored in s.all_stored_fields()}
+
+
+@reads_index
 def gazettes_with_numbers(index_dir: Path, numbers: list[str]) -> list[str]:
     """For each 文号 that is in the index, the gazette ids holding it (one entry per gazette and
     number)."""
@@ -159,18 +211,34 @@ def replace_gazettes(index_dir: Path, gazettes: list[Gazette], remove_ids: list[
     write_query_dictionary(index_dir, ix)
 
 
-def rebuild(index_dir: Path, gazettes: list[Gazette]) -> None:
-    """A fresh index from parsed gazettes (after a schema or analyzer change)."""
-    ix = open_index(index_dir, create=True)
-    w = writer(ix)
-    try:
-        w.commit(mergetype=CLEAR)
-    except BaseException:
-        w.cancel()
-        raise
-    for f in ("userdict.txt", "query_dict.txt"):
-        (index_dir / f).unlink(missing_ok=True)
-    replace_gazettes(index_dir, gazettes)
+REBUILD_BATCH = 20  # gazettes indexed per commit while rebuilding (memory stays flat)
+
+
+def rebuild(index_dir: Path, gazettes: Iterable[Gazette]) -> int:
+    """A fresh index from parsed gazettes, built beside the old one (index.new) and swapped in:
+    searches meanwhile see the old index, a kill leaves the old one in place, and whatever state
+    the old one is in (damaged, missing) does not matter. Returns the number of gazettes."""
+    new = _beside(index_dir, ".new")
+    shutil.rmtree(new, ignore_errors=True)
+    open_index(new, create=True)
+    n, batch = 0, []
+    for g in gazettes:
+        batch.append(g)
+        if len(batch) >= REBUILD_BATCH:
+            replace_gazettes(new, batch)
+            n, batch = n + len(batch), []
+    if batch:
+        replace_gazettes(new, batch)
+        n += len(batch)
+    (new / COMPLETE_MARK).write_text("", encoding="utf-8")
+    old = _beside(index_dir, ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if index_dir.exists():
+        os.replace(index_dir, old)
+    os.replace(new, index_dir)
+    (index_dir / COMPLETE_MARK).unlink(missing_ok=True)
+    shutil.rmtree(old, ignore_errors=True)
+    return n
 
 
 # -- dictionaries -------------------------------------------------------------
@@ -295,6 +363,7 @@ def split_key(key: str) -> tuple[str, int]:
     return gid, int(pos)
 
 
+@reads_index
 def stats(index_dir: Path) -> IndexStats:
     ix = open_index(index_dir)
     gazettes: set[str] = set()

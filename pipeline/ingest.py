@@ -94,7 +94,7 @@ def _record(manifest: Manifest, r: FileResult, status: str | None = None) -> Non
 
 def display_path(path: str | os.PathLike) -> str:
     """A path as text that can always be printed: bytes that are not UTF-8 shown as escapes."""
-    return os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def collect_pdfs(paths: list[str | Path]) -> list[Path]:
@@ -144,6 +144,7 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
     jobs = jobs or os.cpu_count() or 1
     _sweep_temp_files(home)
     manifest = Manifest.load(home)
+    _restore_missing(home, manifest, lock_timeout)
     results: list[FileResult] = []
     todo: list[tuple[Path, str, int]] = []
     in_batch: dict[str, Path] = {}
@@ -165,7 +166,7 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
         shown = display_path(path)
         entry = manifest.files.get(sha)
         done = _already_done(entry, home)
-        if done and not force:
+        if done and not force and not (replace and entry.status == "duplicate"):
             results.append(FileResult(shown, sha, "skipped", entry.gazette_id, entry.documents, entry.tables,
                                       entry.pages, warnings=entry.warnings, note=done))
             continue
@@ -202,6 +203,23 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
         results.append(r)
         progress.file_done(r)
     return IngestReport(results)
+
+
+def _restore_missing(home: Home, manifest: Manifest, lock_timeout: float) -> None:
+    """Gazettes the manifest has as ingested but the index lacks (an index deleted, or damaged
+    and rebuilt from an older parsed/) are indexed again from parsed/; a damaged index stops
+    the ingest with IndexCorruptError, which says how to rebuild it."""
+    wanted = {e.gazette_id for e in manifest.ingested() if e.gazette_id}
+    if not wanted:
+        return
+    have = gindex.indexed_gazettes(home.index) if gindex.exists(home.index) else set()
+    lacking = sorted(gid for gid in wanted - have if home.parsed_file(gid).exists())
+    if lacking:
+        log.warning("the index lacked %d ingested gazette(s); indexed again from parsed/: %s", len(lacking),
+                    ", ".join(lacking))
+        with write_lock(home, lock_timeout):
+            gindex.replace_gazettes(home.index, [Gazette.load(home.parsed_file(gid)) for gid in lacking],
+                                    timeout=lock_timeout)
 
 
 def _already_done(entry: ManifestEntry | None, home: Home) -> str | None:
@@ -375,15 +393,16 @@ class ReindexReport:
     indexed: int = 0  # gazettes put into the rebuilt index
     reparsed: IngestReport | None = None  # with stale: the ingest of the stale files
     missing: list[str] = field(default_factory=list)  # stale files whose PDF is gone
+    unreadable: list[str] = field(default_factory=list)  # parsed/ files that could not be read
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not (self.reparsed and self.reparsed.failed)
+        return not self.missing and not self.unreadable and not (self.reparsed and self.reparsed.failed)
 
     def to_dict(self) -> dict:
         if self.stale:
             return {"reparsed": len(self.reparsed.files) if self.reparsed else 0, "missing": self.missing}
-        return {"indexed": self.indexed, "missing": self.missing}
+        return {"indexed": self.indexed, "missing": self.missing, "unreadable": self.unreadable}
 
 
 def reindex(home: Home, stale_only: bool = False, jobs: int | None = None,
@@ -395,9 +414,19 @@ def reindex(home: Home, stale_only: bool = False, jobs: int | None = None,
         missing = [p for p in stale if not Path(p).exists()]
         report = ingest([p for p in stale if Path(p).exists()], home, jobs=jobs, force=True, progress=progress)
         return ReindexReport(True, reparsed=report, missing=missing)
-    gazettes = [Gazette.load(f) for f in sorted(home.parsed.glob("*.json"))]
-    gindex.rebuild(home.index, gazettes)
-    return ReindexReport(False, indexed=len(gazettes))
+    unreadable: list[str] = []
+
+    def parsed_gazettes():  # one at a time: memory does not grow with the archive
+        for f in sorted(home.parsed.glob("*.json")):
+            try:
+                yield Gazette.load(f)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("%s: unreadable (%s), left out of the index", f.name, exc)
+                unreadable.append(str(f))
+
+    with write_lock(home):
+        n = gindex.rebuild(home.index, parsed_gazettes())
+    return ReindexReport(False, indexed=n, unreadable=unreadable)
 
 
 def remove(home: Home, gazette_id: str) -> bool:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from . import __version__
-from .errors import NoDocumentsError, NoTextLayerError
+from .errors import InputError, NoDocumentsError, NoTextLayerError
 from .fields import build_document
 from .front_matter import parse_toc, read_cover
 from .layout import Layout, analyse
@@ -51,6 +51,8 @@ def gazette_id(title: str | None, year: int | None, number: int | None, fallback
 def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,
                 settings: ParseSettings = DEFAULT) -> Gazette:
     """Build the Gazette from pages already read (see pages.read_pages)."""
+    if not pages:
+        raise InputError("the PDF has no pages", path=str(path), hint="the file is empty inside; nothing to parse")
     if not any(p.lines or p.tables for p in pages):
         if any(p.n_images for p in pages):
             raise NoTextLayerError("scanned PDF without a text layer: needs OCR", path=str(path))

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .index import StoredMeta, issuer_key, open_index
+from .index import StoredMeta, issuer_key, open_index, reads_index
 from .model import page_at
 from .normalize import nfkc, normalize_doc_number, squash
 
@@ -241,6 +241,7 @@ def search(index_dir: Path, req: SearchRequest) -> SearchResult:
         raise QueryError("query nested too deeply to parse") from None
 
 
+@reads_index
 def _search(index_dir: Path, req: SearchRequest) -> SearchResult:
     from whoosh.query import Every
 
@@ -284,6 +285,7 @@ def _facets(searcher, results) -> dict[str, dict[str, int]]:
     return {k: dict(v.most_common()) for k, v in counts.items()}
 
 
+@reads_index
 def find_document(index_dir: Path, number: str) -> list[dict]:
     """Stored fields of the documents with this 文号 (any bracket style)."""
     ix = open_index(index_dir)
