@@ -162,14 +162,19 @@ class _BarProgress:
 @click.option("--force", is_flag=True, help="Re-parse files already ingested.")
 @click.option("--replace", is_flag=True,
               help="A copy of an issue already ingested replaces it even when it is less complete.")
+@click.option("--file-timeout", type=click.FloatRange(1, None), default=300, show_default=True,
+              help="Seconds a worker may spend on a chunk of a file's pages before the file fails as too slow.")
+@click.option("--max-memory", type=click.IntRange(64, None), default=2048, show_default=True,
+              help="MB of memory a worker may add reading a file before it fails as too large.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 @format_option("table", "json", help="Summary format.")
 @click.pass_obj
-def ingest(state, paths, jobs, force, replace, quiet, fmt):
+def ingest(state, paths, jobs, force, replace, file_timeout, max_memory, quiet, fmt):
     """Parse PDFs (files or folders, recursive), write parsed/ and index them."""
     progress = _BarProgress(quiet or fmt == "json")
     try:
-        report = state.store.ingest(list(paths), jobs=jobs, force=force, replace=replace, progress=progress)
+        report = state.store.ingest(list(paths), jobs=jobs, force=force, replace=replace, file_timeout=file_timeout,
+                                    max_memory_mb=max_memory, progress=progress)
     except KeyboardInterrupt:
         progress.stop()
         click.echo("gazette: interrupted; what finished is kept, run the same ingest again to do the rest",
@@ -386,7 +391,14 @@ def stats(state, fmt):
                            [[str(s.gazettes), str(s.documents), str(s.tables), f"{s.index_bytes / 1024:.0f} KiB"]]))
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: one line, workers stopped
+
+
 def main():
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     cli(prog_name="gazette")
 
 

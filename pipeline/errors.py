@@ -64,6 +64,14 @@ class IndexLockedError(GazetteError):
     hint = "another ingest is writing the index; wait for it to finish and retry"
 
 
+class TooSlowError(InputError):
+    hint = "the file takes too long to read (a damaged or hostile PDF?); --file-timeout raises the limit"
+
+
+class TooLargeError(InputError):
+    hint = "the file needs too much memory to read (a damaged or hostile PDF?); --max-memory raises the limit"
+
+
 class QueryError(GazetteError):
     hint = "simplify the query: fewer nested parentheses or operators"
 

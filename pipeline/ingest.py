@@ -12,7 +12,6 @@ import os
 import stat
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,8 +21,9 @@ from .errors import GazetteError, IndexLockedError, InputError, os_error_message
 from .home import Home, write_lock
 from .manifest import Manifest, ManifestEntry
 from .model import Gazette
-from .pages import ignore_sigint, page_chunks, page_count, read_pages
+from .pages import page_chunks, page_count, read_pages
 from .parser import file_sha256, parse_pages
+from .workers import Budget, run_tasks
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +137,10 @@ def _check_input(path: Path) -> None:
 
 def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: bool = False,
            progress: Progress | None = None, lock_timeout: float = gindex.LOCK_TIMEOUT,
-           replace: bool = False) -> IngestReport:
+           replace: bool = False, budget: Budget | None = None) -> IngestReport:
     """Every file given ends in exactly one result. replace: a new copy of an issue replaces the
-    one ingested even when it is less complete (fewer pages or documents)."""
+    one ingested even when it is less complete (fewer pages or documents). budget: the time and
+    memory a worker may spend on a chunk of pages (workers.Budget)."""
     progress = progress or Progress()
     jobs = jobs or os.cpu_count() or 1
     _sweep_temp_files(home)
@@ -186,7 +187,7 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
     if failed_early:
         _record_results(home, failed_early, lock_timeout)
 
-    for path, sha, pages, outcome in _parse_all(todo, jobs, progress):
+    for path, sha, pages, outcome in _parse_all(todo, jobs, progress, budget or Budget()):
         t0 = time.perf_counter()
         shown = display_path(path)
         if isinstance(outcome, BaseException):
@@ -264,39 +265,29 @@ def _gazette_or_error(read, path: Path, sha: str):
         return exc
 
 
-def _parse_all(todo, jobs, progress):
-    """Yield (path, sha, pages, Gazette or exception) as files finish."""
-    if jobs <= 1 or not todo:
-        for path, sha, n in todo:
-            progress.file_started(path)
-            outcome = _gazette_or_error(lambda: read_pages(path), path, sha)  # noqa: B023 - called at once
-            progress.pages_done(path, n)
-            yield path, sha, n, outcome
-        return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_sigint) as pool:
-        pending = {}
-        state: dict[Path, _FileInProgress] = {}
-        for path, sha, n in todo:
-            chunks = page_chunks(n, jobs)
-            state[path] = _FileInProgress(sha, n, len(chunks))
-            for chunk in chunks:
-                pending[pool.submit(read_pages, path, chunk)] = (path, len(chunk))
-            progress.file_started(path)
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                path, size = pending.pop(fut)
-                st = state[path]
-                try:
-                    st.pages.extend(fut.result())
-                except Exception as exc:
-                    st.error = st.error or exc
-                st.chunks_left -= 1
-                progress.pages_done(path, size)
-                if st.chunks_left == 0:
-                    pages, st.pages = sorted(st.pages, key=lambda p: p.number), []
-                    outcome = st.error or _gazette_or_error(lambda: pages, path, st.sha)  # noqa: B023
-                    yield path, st.sha, st.n_pages, outcome
+def _parse_all(todo, jobs, progress, budget: Budget):
+    """Yield (path, sha, pages, Gazette or exception) as files finish. Pages are read in worker
+    processes, a chunk of pages each, within the time and memory budget; the layout and the
+    documents are built here from the pages."""
+    state: dict[Path, _FileInProgress] = {}
+    tasks = []
+    for path, sha, n in todo:
+        chunks = page_chunks(n, jobs)
+        state[path] = _FileInProgress(sha, n, len(chunks))
+        tasks += [((path, len(chunk)), read_pages, (path, chunk)) for chunk in chunks]
+        progress.file_started(path)
+    for (path, size), result in run_tasks(tasks, jobs, budget):
+        st = state[path]
+        if isinstance(result, BaseException):
+            st.error = st.error or result
+        else:
+            st.pages.extend(result)
+        st.chunks_left -= 1
+        progress.pages_done(path, size)
+        if st.chunks_left == 0:
+            pages, st.pages = sorted(st.pages, key=lambda p: p.number), []
+            outcome = st.error or _gazette_or_error(lambda: pages, path, st.sha)  # noqa: B023
+            yield path, st.sha, st.n_pages, outcome
 
 
 @dataclass

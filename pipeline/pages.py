@@ -13,6 +13,7 @@ from .errors import (
     EmptyFileError,
     EncryptedPdfError,
     NotAPdfError,
+    TooLargeError,
 )
 from .normalize import join_wrapped, page_number_of
 from .settings import DEFAULT, ParseSettings
@@ -117,7 +118,12 @@ def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSett
         for n in wanted:
             try:
                 out.append(read_page(pdf.pages[n - 1], n, settings))
+            except MemoryError:
+                raise TooLargeError(f"too large: page {n} does not fit in memory", path=str(path)) from None
             except Exception as exc:
+                if "allocate" in str(exc).lower():  # zlib inside pdfminer: a stream that unpacks to too much
+                    raise TooLargeError(f"too large: page {n} unpacks to more than memory allows",
+                                        path=str(path)) from exc
                 raise CorruptPdfError(
                     f"corrupt or truncated PDF (page {n}: {type(exc).__name__}: {exc})", path=str(path)
                 ) from exc

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -362,3 +363,69 @@ def test_show_when_the_parsed_file_is_gone(tmp_path):
         f.unlink()
     r = invoke(home, "show", "曲政发〔2025〕1号")
     assert r.exit_code == 1 and "no parsed file" in r.output and "reindex" in r.output
+
+
+# -- hostile PDFs and the workers -----------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat_file.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_hostile_pdfs_fail_as_too_slow_or_too_large_and_the_batch_goes_on(tmp_path):
+    from support.hostile_pdfs import flate_bomb, xobject_bomb
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "xobjects.pdf").write_bytes(xobject_bomb())
+    (inbox / "inflates.pdf").write_bytes(flate_bomb(200))
+    variant_c(str(inbox / "good.pdf"))
+    t0 = time.monotonic()
+    r = invoke(tmp_path / "home", "ingest", "--format", "json", "--jobs", "2", "--file-timeout", "3",
+               "--max-memory", "150", str(inbox))
+    assert time.monotonic() - t0 < 60
+    assert r.exit_code == 1
+    by_name = {f["path"].rsplit("/", 1)[-1]: f for f in json.loads(r.stdout)["files"]}
+    assert by_name["good.pdf"]["status"] == "added"
+    assert by_name["xobjects.pdf"]["status"] == "failed" and "too slow" in by_name["xobjects.pdf"]["error"]
+    assert by_name["inflates.pdf"]["status"] == "failed" and "too large" in by_name["inflates.pdf"]["error"]
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_workers_do_not_outlive_their_parent(tmp_path, how):
+    from support.hostile_pdfs import xobject_bomb
+
+    (tmp_path / "x.pdf").write_bytes(xobject_bomb())
+    cmd = [sys.executable, "-m", "search_cli", "--home", str(tmp_path / "home"), "ingest", "--jobs", "1",
+           str(tmp_path / "x.pdf")]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    workers: list[int] = []
+    while time.time() < deadline and not workers:
+        workers = _children(proc.pid)
+        time.sleep(0.05)
+    assert workers and proc.poll() is None, "no worker was started"
+    proc.send_signal(getattr(signal, how))
+    out, err = proc.communicate(timeout=30)
+    if how == "SIGTERM":
+        assert proc.returncode == 130
+        assert "interrupted" in err and "Traceback" not in err
+    deadline = time.time() + 10
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    assert not any(_alive(w) for w in workers), "a worker outlived its parent"
