@@ -10,6 +10,7 @@ no orphans."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -101,6 +102,9 @@ def run_tasks(tasks: Iterable[tuple[object, Callable, tuple]], jobs: int, budget
     that ended the task (TooSlowError, TooLargeError, or the task's own)."""
     budget = budget or Budget()
     ctx = multiprocessing.get_context("fork")
+    # the parent's objects stay out of the workers' garbage collections: otherwise each forked
+    # worker writes to (and so copies) the whole inherited heap
+    gc.freeze()
     pending = list(tasks)
     pending.reverse()
     running: list[_Running] = []
@@ -131,6 +135,7 @@ def run_tasks(tasks: Iterable[tuple[object, Callable, tuple]], jobs: int, budget
     finally:
         for r in running:
             _kill(r.process)
+        gc.unfreeze()
 
 
 def _outcome(kind: str, value, exitcode, budget: Budget):
