@@ -279,15 +279,11 @@ class Toc:
         return (number is not None and str(number) in self.numbers) or squash(title) in self.titles
 
 
-def weigh(flow: list[Item], blocks: list[HeadBlock], k: int, layout: Layout, toc: Toc, lo: int,
+def weigh(flow: list[Item], b: HeadBlock, span: Span, next_head: int, layout: Layout, toc: Toc, lo: int,
           named: set[str]) -> list[str]:
-    """The cues that hold for block k."""
-    b = blocks[k]
-    span = Span(b.start, b.end, header_lines=b.header, title_lines=b.title, number_line=b.number_line)
+    """The cues that hold for block b (span: the document it would start; next_head: where the
+    next block that could be a document's head starts, the end of the search for a signature)."""
     title, number = span.title, span.number
-    # the signature is looked for up to the next block that could be a document's head
-    nxt = next((c.start for c in blocks[k + 1:] if c.number_line is not None
-                or reads_as_title("".join(ln.text for ln in c.header + c.title))), len(flow))
     cues = []
     if number is not None:
         cues.append("文号")
@@ -303,7 +299,7 @@ def weigh(flow: list[Item], blocks: list[HeadBlock], k: int, layout: Layout, toc
         cues.append("addressee")
     if _boundary(flow, b, layout, lo):
         cues.append("boundary")
-    if _date_before(flow, b.end, nxt, layout):
+    if _date_before(flow, b.end, next_head, layout):
         cues.append("signature_after")
     if b.start > lo and isinstance(flow[b.start - 1], Line) and is_attachment_label(flow[b.start - 1].text):
         cues.append("after_attachment_label")
@@ -319,11 +315,16 @@ def choose(flow: list[Item], blocks: list[HeadBlock], layout: Layout, toc: list[
     toc_index = Toc.of(toc)
     spans: list[Span] = []
     named: set[str] = set()
+    next_head = [len(flow)] * len(blocks)  # the start of the next block that could head a document
+    for k in range(len(blocks) - 2, -1, -1):
+        c = blocks[k + 1]
+        could_head = c.number_line is not None or reads_as_title("".join(ln.text for ln in c.header + c.title))
+        next_head[k] = c.start if could_head else next_head[k + 1]
     for k, b in enumerate(blocks):
-        cues = weigh(flow, blocks, k, layout, toc_index, lo, named)
-        score = sum(CUES[c] for c in cues)
-        span = Span(b.start, b.end, header_lines=b.header, title_lines=b.title, number_line=b.number_line,
-                    score=score, cues=cues)
+        span = Span(b.start, b.end, header_lines=b.header, title_lines=b.title, number_line=b.number_line)
+        cues = weigh(flow, b, span, next_head[k], layout, toc_index, lo, named)
+        span.score, span.cues = sum(CUES[c] for c in cues), cues
+        score = span.score
         if score < st.accept_score:
             if "文号" in cues:
                 log.info("%s (%s) is not taken as a document: %s", span.number, span.title, ", ".join(cues))
