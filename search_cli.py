@@ -103,13 +103,16 @@ def format_option(*choices: str, default: str | None = None, help: str = "Output
 @cli.command()
 @click.argument("pdf", type=click.Path(dir_okay=False))
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: cores).")
-def parse(pdf, jobs):
+@click.option("--ocr", type=click.Choice(["auto", "never", "force"]), default="auto", show_default=True,
+              help="OCR the pages without a usable text layer (auto), no page, or every page.")
+def parse(pdf, jobs, ocr):
     """Parse one gazette PDF and print its JSON (nothing is written)."""
     import os
 
-    from pipeline.parser import parse_pdf
+    from pipeline import parse_pdf
+    from pipeline.ocr import OcrOptions
 
-    click.echo(parse_pdf(Path(pdf), jobs=jobs or os.cpu_count() or 1).to_json())
+    click.echo(parse_pdf(Path(pdf), jobs=jobs or os.cpu_count() or 1, ocr=OcrOptions(mode=ocr)).to_json())
 
 
 class _BarProgress:
@@ -166,15 +169,17 @@ class _BarProgress:
               help="Seconds a worker may spend on a chunk of a file's pages before the file fails as too slow.")
 @click.option("--max-memory", type=click.IntRange(64, None), default=2048, show_default=True,
               help="MB of memory a worker may add reading a file before it fails as too large.")
+@click.option("--ocr", type=click.Choice(["auto", "never", "force"]), default="auto", show_default=True,
+              help="OCR the pages without a usable text layer (auto), no page, or every page.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 @format_option("table", "json", help="Summary format.")
 @click.pass_obj
-def ingest(state, paths, jobs, force, replace, file_timeout, max_memory, quiet, fmt):
+def ingest(state, paths, jobs, force, replace, file_timeout, max_memory, ocr, quiet, fmt):
     """Parse PDFs (files or folders, recursive), write parsed/ and index them."""
     progress = _BarProgress(quiet or fmt == "json")
     try:
         report = state.store.ingest(list(paths), jobs=jobs, force=force, replace=replace, file_timeout=file_timeout,
-                                    max_memory_mb=max_memory, progress=progress)
+                                    max_memory_mb=max_memory, ocr=ocr, progress=progress)
     except KeyboardInterrupt:
         progress.stop()
         click.echo("gazette: interrupted; what finished is kept, run the same ingest again to do the rest",

@@ -184,6 +184,8 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
     own = str(number) if number else None
     all_pages = [x.page for x in items[span.start: span.end]]
     warnings = list(span.warnings)
+    chars = sum(len(ln.text) for ln in lines)
+    ocr_chars = sum(len(ln.text) for ln in lines if ln.page in layout.ocr_pages)
     if date is None:
         warnings.append("no date (成文日期) found under a signature")
     if not issuers:
@@ -209,4 +211,5 @@ def build_document(span: Span, items: list, layout: Layout, category: str | None
         citations=_citations(body, own),
         page_marks=page_marks,
         warnings=warnings,
+        ocr_share=round(ocr_chars / chars, 3) if chars else 0.0,
     )

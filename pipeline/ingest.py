@@ -21,8 +21,10 @@ from .errors import GazetteError, IndexLockedError, InputError, os_error_message
 from .home import Home, write_lock
 from .manifest import Manifest, ManifestEntry
 from .model import Gazette
+from .ocr import OcrOptions
 from .pages import page_chunks, page_count, read_pages
 from .parser import file_sha256, parse_pages
+from .settings import DEFAULT
 from .workers import Budget, run_tasks
 
 log = logging.getLogger(__name__)
@@ -137,10 +139,12 @@ def _check_input(path: Path) -> None:
 
 def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: bool = False,
            progress: Progress | None = None, lock_timeout: float = gindex.LOCK_TIMEOUT,
-           replace: bool = False, budget: Budget | None = None) -> IngestReport:
+           replace: bool = False, budget: Budget | None = None, ocr: str = "auto") -> IngestReport:
     """Every file given ends in exactly one result. replace: a new copy of an issue replaces the
     one ingested even when it is less complete (fewer pages or documents). budget: the time and
-    memory a worker may spend on a chunk of pages (workers.Budget)."""
+    memory a worker may spend on a chunk of pages (workers.Budget). ocr: auto (pages without a
+    usable text layer), never or force; results are cached in <home>/cache/ocr."""
+    ocr_options = OcrOptions(mode=ocr, cache_dir=str(home.cache / "ocr"))
     progress = progress or Progress()
     jobs = jobs or os.cpu_count() or 1
     _sweep_temp_files(home)
@@ -187,7 +191,7 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
     if failed_early:
         _record_results(home, failed_early, lock_timeout)
 
-    for path, sha, pages, outcome in _parse_all(todo, jobs, progress, budget or Budget()):
+    for path, sha, pages, outcome in _parse_all(todo, jobs, progress, budget or Budget(), ocr_options):
         t0 = time.perf_counter()
         shown = display_path(path)
         if isinstance(outcome, BaseException):
@@ -265,7 +269,7 @@ def _gazette_or_error(read, path: Path, sha: str):
         return exc
 
 
-def _parse_all(todo, jobs, progress, budget: Budget):
+def _parse_all(todo, jobs, progress, budget: Budget, ocr: OcrOptions):
     """Yield (path, sha, pages, Gazette or exception) as files finish. Pages are read in worker
     processes, a chunk of pages each, within the time and memory budget; the layout and the
     documents are built here from the pages."""
@@ -274,7 +278,7 @@ def _parse_all(todo, jobs, progress, budget: Budget):
     for path, sha, n in todo:
         chunks = page_chunks(n, jobs)
         state[path] = _FileInProgress(sha, n, len(chunks))
-        tasks += [((path, len(chunk)), read_pages, (path, chunk)) for chunk in chunks]
+        tasks += [((path, len(chunk)), read_pages, (path, chunk, DEFAULT, ocr)) for chunk in chunks]
         progress.file_started(path)
     for (path, size), result in run_tasks(tasks, jobs, budget):
         st = state[path]

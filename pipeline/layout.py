@@ -42,6 +42,7 @@ class Layout:
     settings: ParseSettings = DEFAULT
     warnings: list[str] = field(default_factory=list)
     extent: dict[int, tuple[float, float]] = field(default_factory=dict)  # page -> top, bottom of its content
+    ocr_pages: dict[int, float] = field(default_factory=dict)  # physical page read by OCR -> mean confidence
 
     def printed_page(self, physical: int) -> int | None:
         return self.printed.get(physical)

@@ -86,6 +86,7 @@ class Document:
     page_marks: list[list[int]] = field(default_factory=list)
     # what the parser was unsure of, for review (a document found without a 文号, no date, …)
     warnings: list[str] = field(default_factory=list)
+    ocr_share: float = 0.0  # the share of its text read by OCR from page images
 
     def page_at(self, offset: int) -> int | None:
         """The printed page on which the body character at offset stands."""
@@ -131,6 +132,7 @@ class Gazette:
     gazette: GazetteInfo
     documents: list[Document]
     schema_version: int = SCHEMA_VERSION
+    ocr_pages: list[dict] = field(default_factory=list)  # [{"page": physical page, "confidence": mean}]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,6 +140,7 @@ class Gazette:
             "source": asdict(self.source),
             "gazette": asdict(self.gazette),
             "documents": [d.to_dict() for d in self.documents],
+            "ocr_pages": self.ocr_pages,
         }
 
     @classmethod
@@ -147,6 +150,7 @@ class Gazette:
             gazette=_from_dict(GazetteInfo, data["gazette"]),
             documents=[Document.from_dict(d) for d in data.get("documents", [])],
             schema_version=data.get("schema_version", SCHEMA_VERSION),
+            ocr_pages=data.get("ocr_pages", []),
         )
 
     def all_warnings(self) -> list[str]:

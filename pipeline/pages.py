@@ -12,10 +12,12 @@ from .errors import (
     CorruptPdfError,
     EmptyFileError,
     EncryptedPdfError,
+    GazetteError,
     NotAPdfError,
     TooLargeError,
 )
 from .normalize import join_wrapped, page_number_of
+from .ocr import OcrOptions, text_layer_unusable
 from .settings import DEFAULT, ParseSettings
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,8 @@ class Page:
     lines: list[Line]
     tables: list[RawTable]
     n_images: int = 0
+    ocr: bool = False  # its lines were read by OCR from the page image
+    ocr_confidence: float | None = None  # their mean confidence
 
 
 def check_pdf_file(path: Path) -> None:
@@ -109,15 +113,24 @@ def page_count(path: Path) -> int:
         return len(pdf.pages)
 
 
-def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSettings = DEFAULT) -> list[Page]:
-    """Read the given 1-based pages (all when None) into lines and tables."""
+def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSettings = DEFAULT,
+               ocr: OcrOptions | None = None) -> list[Page]:
+    """Read the given 1-based pages (all when None) into lines and tables; a page without a
+    usable text layer is read by OCR (ocr.mode auto), or every page (force), or none (never)."""
     path = Path(path)
+    ocr = ocr or OcrOptions()
     with open_pdf(path) as pdf:
         wanted = numbers or list(range(1, len(pdf.pages) + 1))
         out = []
         for n in wanted:
             try:
-                out.append(read_page(pdf.pages[n - 1], n, settings))
+                page = pdf.pages[n - 1]
+                if ocr.mode == "force" or (ocr.mode == "auto" and text_layer_unusable(page.chars, len(page.images))):
+                    out.append(read_page_by_ocr(path, n, len(page.images), settings, ocr))
+                else:
+                    out.append(read_page(page, n, settings))
+            except GazetteError:
+                raise
             except MemoryError:
                 raise TooLargeError(f"too large: page {n} does not fit in memory", path=str(path)) from None
             except Exception as exc:
@@ -146,7 +159,8 @@ def ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def read_pages_parallel(path: Path, jobs: int, settings: ParseSettings = DEFAULT) -> list[Page]:
+def read_pages_parallel(path: Path, jobs: int, settings: ParseSettings = DEFAULT,
+                        ocr: OcrOptions | None = None) -> list[Page]:
     """read_pages over worker processes, one chunk of pages each; pages come back in order."""
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
@@ -154,9 +168,19 @@ def read_pages_parallel(path: Path, jobs: int, settings: ParseSettings = DEFAULT
     path = Path(path)
     n = page_count(path)
     if jobs <= 1 or n <= CHUNK_PAGES // 2:
-        return read_pages(path, settings=settings)
+        return read_pages(path, settings=settings, ocr=ocr)
     with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_sigint) as pool:
-        return [p for chunk in pool.map(partial(read_pages, path, settings=settings), page_chunks(n, jobs)) for p in chunk]
+        return [p for chunk in pool.map(partial(read_pages, path, settings=settings, ocr=ocr), page_chunks(n, jobs)) for p in chunk]
+
+
+def read_page_by_ocr(path: Path, number: int, n_images: int, st: ParseSettings, options: OcrOptions) -> Page:
+    """A scanned page: OCR lines as Line records, and tables aligned by white space among them."""
+    from .ocr import recognize_page, to_lines
+
+    ocr_lines, width, height, confidence = recognize_page(path, number, options)
+    lines = to_lines(ocr_lines, number, options)
+    aligned, lines = find_aligned_tables(lines, number, st)
+    return Page(number, width, height, lines, aligned, n_images, ocr=True, ocr_confidence=round(confidence, 4))
 
 
 def read_page(page, number: int, st: ParseSettings = DEFAULT) -> Page:

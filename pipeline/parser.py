@@ -14,9 +14,12 @@ from .front_matter import parse_toc, read_cover
 from .layout import Layout, analyse
 from .model import Gazette, GazetteInfo, Source
 from .normalize import squash
+from .ocr import OcrOptions
 from .pages import Line, Page, continue_aligned_tables, read_pages, read_pages_parallel
 from .segment import find_spans, toc_warnings
 from .settings import DEFAULT, ParseSettings
+
+LOW_OCR_CONFIDENCE = OcrOptions().low_confidence
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,7 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,
             raise NoTextLayerError("scanned PDF without a text layer: needs OCR", path=str(path))
         raise NoTextLayerError("no text on any page", path=str(path))
     layout = analyse(pages, settings)
+    layout.ocr_pages = {p.number: p.ocr_confidence or 0.0 for p in pages if p.ocr}
     continue_aligned_tables(pages, layout.furniture, settings)
     flow = reading_flow(pages, layout)
     flow_lines = [x for x in flow if isinstance(x, Line)]
@@ -79,6 +83,9 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,
     for name in ("title", "year", "number"):
         if getattr(cover, name) is None:
             warnings.append(f"gazette {name} not found on the cover")
+    for page, confidence in sorted(layout.ocr_pages.items()):
+        if confidence < LOW_OCR_CONFIDENCE:
+            warnings.append(f"page {page} read by OCR with low confidence ({confidence:.2f}): check its text")
 
     by_number = {e.doc_number: e.category for e in toc if e.doc_number}
     by_title = {squash(e.title): e.category for e in toc}
@@ -105,11 +112,15 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,
              sum(len(d.tables) for d in documents))
     for w in warnings:
         log.warning("%s: %s", path.name, w)
-    return Gazette(source=source, gazette=info, documents=documents)
+    ocr_pages = [{"page": p, "confidence": c} for p, c in sorted(layout.ocr_pages.items())]
+    return Gazette(source=source, gazette=info, documents=documents, ocr_pages=ocr_pages)
 
 
-def parse_pdf(path: str | Path, jobs: int = 1, settings: ParseSettings = DEFAULT) -> Gazette:
-    """Parse one gazette PDF; jobs > 1 reads its pages in that many worker processes."""
+def parse_pdf(path: str | Path, jobs: int = 1, settings: ParseSettings = DEFAULT, ocr: OcrOptions | None = None
+              ) -> Gazette:
+    """Parse one gazette PDF; jobs > 1 reads its pages in that many worker processes; scanned
+    pages are read by OCR (ocr.OcrOptions: mode auto, never or force; a cache folder)."""
     path = Path(path)
-    pages = read_pages_parallel(path, jobs, settings) if jobs > 1 else read_pages(path, settings=settings)
+    pages = (read_pages_parallel(path, jobs, settings, ocr) if jobs > 1
+             else read_pages(path, settings=settings, ocr=ocr))
     return parse_pages(pages, path, settings=settings)

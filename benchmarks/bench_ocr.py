@@ -1,0 +1,89 @@
+"""OCR on scanned gazettes: character error rate against the born-digital text, seconds per page,
+and the document and field scores of the parse, beside the born-digital parse of the same
+gazettes measured in the same run.
+
+    python benchmarks/bench_ocr.py [--n 4] [--seed 100] [--jobs 2]
+
+Each gazette is drawn by the layout generator, rendered, and scanned (tests/support/scans.py:
+a slight rotation, grey paper, blur, JPEG noise). Needs the OCR extra and a CJK font."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def _plain(text: str) -> str:
+    """Text for the error rate: no white space, full/half width folded, dot leaders set aside."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if not ch.isspace() and ch not in ".…·・")
+
+
+def char_errors(want: str, got: str) -> int:
+    """Edits (insertions, deletions, substitutions) from want to got, from difflib's opcodes."""
+    errors = 0
+    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, want, got, autojunk=False).get_opcodes():
+        if op != "equal":
+            errors += max(a1 - a0, b1 - b0)
+    return errors
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=100)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    logging.disable(logging.WARNING)
+    from pipeline import parse_pdf
+    from support.generator import draw_spec, render
+    from support.scans import scan_pdf
+    from support.scoring import compare
+
+    total_chars = total_errors = pages = 0
+    ocr_seconds = born_seconds = 0.0
+    scores, born_scores = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(args.seed, args.seed + args.n):
+            born, scan = Path(tmp) / f"b{seed}.pdf", Path(tmp) / f"s{seed}.pdf"
+            truth = render(draw_spec(seed), str(born))
+            scan_pdf(born, scan, seed=seed)
+            t0 = time.perf_counter()
+            digital = parse_pdf(born, jobs=args.jobs)
+            born_seconds += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            scanned = parse_pdf(scan, jobs=args.jobs)
+            ocr_seconds += time.perf_counter() - t0
+            pages += truth.pages
+            for d_doc, s_doc in zip(digital.documents, scanned.documents):
+                want, got = _plain(d_doc.title + d_doc.body), _plain(s_doc.title + s_doc.body)
+                total_chars += len(want)
+                total_errors += char_errors(want, got)
+            s, b = compare(truth, scanned), compare(truth, digital)
+            scores.append(s.metrics)
+            born_scores.append(b.metrics)
+            worst = {k: round(v, 2) for k, v in s.metrics.items() if v < 1}
+            print(f"seed {seed}: {truth.pages} pages, {len(truth.documents)} documents; scan {worst or 'exact'}")
+    names = sorted(scores[0])
+    print()
+    print(f"{'metric':18} {'scanned':>8} {'born-digital':>13}")
+    for k in names:
+        print(f"{k:18} {sum(m[k] for m in scores) / len(scores):8.3f} {sum(m[k] for m in born_scores) / len(born_scores):13.3f}")
+    print(f"character error rate {total_errors / max(total_chars, 1):.4f} ({total_errors} of {total_chars} characters)")
+    print(f"seconds a page: OCR parse {ocr_seconds / pages:.2f} (wall, {args.jobs} jobs), born-digital parse "
+          f"{born_seconds / pages:.3f} in the same run")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Scanned gazettes: pages without a text layer read by OCR and parsed like born-digital ones.
+
+The scans are made here from generated gazettes (tests/support/scans.py). Without the OCR extra
+or a CJK font to draw the pages, these tests skip with the reason — except under CI=true, where
+.ci/run installs both and a missing one is a failure."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import os
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from search_cli import cli
+from support.generator import draw_spec, render
+from support.scans import cjk_font_available, scan_pdf
+
+HAVE_OCR = importlib.util.find_spec("rapidocr") is not None and importlib.util.find_spec("onnxruntime") is not None
+IN_CI = os.environ.get("CI") == "true"
+needs_ocr = pytest.mark.skipif(not IN_CI and not (HAVE_OCR and cjk_font_available()),
+                               reason="OCR extra (pip install -e '.[ocr]') or a CJK font (fonts-wqy-zenhei) missing")
+
+
+def _ratio(a: str, b: str) -> float:
+    import difflib
+
+    return difflib.SequenceMatcher(None, a or "", b or "").ratio()
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory):
+    """A small generated gazette (three documents, no attachments) and its scan."""
+    assert HAVE_OCR and cjk_font_available(), "CI installs the OCR extra and fonts-wqy-zenhei"
+    root = tmp_path_factory.mktemp("scans")
+    draw = draw_spec(5, n_docs=3)
+    draw = dataclasses.replace(draw, docs=[dataclasses.replace(d, attachments=[], note=[]) for d in draw.docs])
+    born = root / "born-digital.pdf"
+    truth = render(draw, str(born))
+    scan = root / "scan.pdf"
+    scan_pdf(born, scan, seed=3)
+    return {"root": root, "truth": truth, "born": born, "scan": scan}
+
+
+@needs_ocr
+def test_a_scanned_gazette_parses_like_the_born_digital_one(scanned):
+    from pipeline import parse_pdf
+    from support.scoring import compare
+
+    truth = scanned["truth"]
+    g = parse_pdf(scanned["scan"], jobs=2)
+    assert len(g.ocr_pages) == truth.pages and all(p["confidence"] > 0.8 for p in g.ocr_pages)
+    score = compare(truth, g)
+    # document boundaries and numbers exact; fields with a tolerance for OCR's character errors
+    assert score.metrics["documents"] == 1.0, score.problems
+    assert [d.doc_number for d in g.documents] == [d.doc_number for d in truth.documents]
+    assert [d.page_start for d in g.documents] == [d.page_start for d in truth.documents]
+    for want, doc in zip(truth.documents, g.documents):
+        assert _ratio(doc.title, want.title) >= 0.95, (doc.title, want.title)
+        assert _ratio("".join(doc.issuers), "".join(want.issuers)) >= 0.9
+        assert doc.date == want.date
+        assert doc.ocr_share == 1.0
+    assert [d.ocr_share for d in parse_pdf(scanned["born"]).documents] == [0.0] * len(truth.documents)
+
+
+@needs_ocr
+def test_ingest_reads_scans_caches_pages_and_search_finds_them(scanned, monkeypatch):
+    home = scanned["root"] / "home"
+    r = CliRunner().invoke(cli, ["--home", str(home), "ingest", "--format", "json", "--jobs", "2",
+                                 str(scanned["scan"])])
+    assert r.exit_code == 0, r.output
+    cached = list((home / "cache" / "ocr").glob("*.json"))
+    assert len(cached) == scanned["truth"].pages
+    word = scanned["truth"].documents[0].title[-8:]
+    hits = json.loads(CliRunner().invoke(cli, ["--home", str(home), "search", word, "--format", "json"]).output)
+    assert hits and hits[0]["doc_number"] == scanned["truth"].documents[0].doc_number
+    # a re-ingest never reads a page again: the engine would fail if it were asked
+    from pipeline import ocr
+
+    def refuse(self, image):
+        raise AssertionError("OCR ran again for a cached page")
+
+    monkeypatch.setattr(ocr.RapidOcrEngine, "recognize", refuse)
+    r = CliRunner().invoke(cli, ["--home", str(home), "ingest", "--force", "--format", "json", "--jobs", "2",
+                                 str(scanned["scan"])])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["files"][0]["documents"] == 3
+
+
+@needs_ocr
+def test_ocr_never_refuses_a_scan_in_one_line(scanned):
+    r = CliRunner().invoke(cli, ["parse", "--ocr", "never", str(scanned["scan"])])
+    assert r.exit_code == 1 and "needs OCR" in r.output and "Traceback" not in r.output
+
+
+def test_without_the_extra_a_scan_fails_with_how_to_install(tmp_path, monkeypatch):
+    """The engine cannot be loaded: one line that names the extra to install."""
+    from pipeline import ocr
+    from pipeline.errors import NoTextLayerError
+
+    monkeypatch.setitem(sys.modules, "rapidocr", None)  # import rapidocr fails
+    monkeypatch.setattr(ocr, "_engine", None)
+    with pytest.raises(NoTextLayerError) as info:
+        ocr.default_engine()
+    assert "pip install -e '.[ocr]'" in info.value.hint
+
+
+def test_text_layer_usable_or_not():
+    from pipeline.ocr import text_layer_unusable
+
+    def chars(text):
+        return [{"text": ch} for ch in text]
+
+    assert not text_layer_unusable(chars("阳泉市城区人民政府关于印发实施方案的通知"), 1)
+    assert text_layer_unusable([], 1)  # an image and no text: a scan
+    assert not text_layer_unusable([], 0)  # a blank page is no scan
+    assert text_layer_unusable(chars("\ue001\ue002\ue003\ue004a"), 0)  # private-use code points
+    assert text_layer_unusable(chars("- 3 -"), 1)  # only a page number over a scanned image
+
+
+def test_punctuation_restored_beside_chinese():
+    from pipeline.ocr import restore_fullwidth
+
+    assert restore_fullwidth("(此件公开发布)") == "（此件公开发布）"
+    assert restore_fullwidth("各有关单位:") == "各有关单位："
+    assert restore_fullwidth("投资(万元)") == "投资（万元）"
+    assert restore_fullwidth("(1)加强领导") == "(1)加强领导"
+    assert restore_fullwidth("ISO 9001, 3.5%") == "ISO 9001, 3.5%"
+    assert restore_fullwidth("附件 : 名单") == "附件：名单"
