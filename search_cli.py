@@ -320,7 +320,7 @@ def search(state, query, number, issuer, category, doc_type, date_from, date_to,
         snippet = mark(h["snippet_text"], h["highlights"], "\x1b[1;31m", "\x1b[0m") if colour else h["snippet"]
         click.echo(f"{i}. {h['doc_number'] or '(无文号)'}  {h['title']}")
         click.echo(f"   {'、'.join(h['issuers'])} · {h['date'] or '—'} · {h['gazette_title'] or ''}"
-                   f"{h['gazette_issue'] or ''} 第{h['page']}页 · score {h['score']}")
+                   f"{h['gazette_issue'] or ''} 第{h['page']}页 · score {h['score']}" + (" · OCR" if h["ocr"] else ""))
         click.echo(f"   {snippet}")
     if facets and result.facets:
         for name, counts in result.facets.items():

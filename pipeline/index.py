@@ -75,6 +75,7 @@ class StoredMeta:
     pdf_page_start: int
     n_tables: int
     page_marks: list[list[int]]
+    ocr_share: float = 0.0  # the share of the document's text read by OCR
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -84,7 +85,7 @@ class StoredMeta:
         names = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
         return cls(**{**{f.name: None for f in fields(cls)}, "issuers": [], "n_tables": 0, "page_marks": [],
-                      "pdf_page_start": 0, **values})
+                      "pdf_page_start": 0, "ocr_share": 0.0, **values})
 
 
 def _fields(g: Gazette, pos: int, doc: Document) -> dict:
@@ -106,7 +107,7 @@ def _fields(g: Gazette, pos: int, doc: Document) -> dict:
             issuers=doc.issuers, category=doc.category, gazette_title=g.gazette.title,
             gazette_year=g.gazette.year, gazette_number=g.gazette.number, page_start=doc.page_start,
             page_end=doc.page_end, pdf_page_start=doc.pdf_page_start, n_tables=len(doc.tables),
-            page_marks=doc.page_marks,
+            page_marks=doc.page_marks, ocr_share=doc.ocr_share,
         ).to_dict(),
     }
 

@@ -52,6 +52,7 @@ class Hit:
     snippet: str  # with <em>…</em> around matched words
     snippet_text: str  # the same without markers
     highlights: list[list[int]] = field(default_factory=list)  # [start, end) in snippet_text
+    ocr: bool = False  # the document's text was read by OCR (a scan): its words may be misread
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -224,6 +225,7 @@ def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
         snippet=mark(text, marks),
         snippet_text=text,
         highlights=marks,
+        ocr=meta.ocr_share > 0,
     )
 
 

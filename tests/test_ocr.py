@@ -76,7 +76,7 @@ def test_ingest_reads_scans_caches_pages_and_search_finds_them(scanned, monkeypa
     assert len(cached) == scanned["truth"].pages
     word = scanned["truth"].documents[0].title[-8:]
     hits = json.loads(CliRunner().invoke(cli, ["--home", str(home), "search", word, "--format", "json"]).output)
-    assert hits and hits[0]["doc_number"] == scanned["truth"].documents[0].doc_number
+    assert hits and hits[0]["doc_number"] == scanned["truth"].documents[0].doc_number and hits[0]["ocr"] is True
     # a re-ingest never reads a page again: the engine would fail if it were asked
     from pipeline import ocr
 
