@@ -45,6 +45,7 @@ class FileResult:
     seconds: float = 0.0
     note: str | None = None
     warnings: int = 0  # what the parser was unsure of (gazette and documents), for review
+    ocr_pages: int = 0  # pages read by OCR
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -89,7 +90,7 @@ def _record(manifest: Manifest, r: FileResult, status: str | None = None) -> Non
         gazette_id=r.gazette_id or (old.gazette_id if old else None), error=r.error or (r.note if status else None),
         parser_version=__version__ if r.status != "failed" else (old.parser_version if old else None),
         time=time.strftime("%Y-%m-%dT%H:%M:%S"), documents=r.documents, tables=r.tables, pages=r.pages,
-        warnings=r.warnings)
+        warnings=r.warnings, ocr_pages=r.ocr_pages)
 
 
 # -- files ------------------------------------------------------------------------
@@ -310,8 +311,10 @@ def _store(g: Gazette, shown: str, sha: str, home: Home, lock_timeout: float, re
     written since this one started): parsed/ first (atomic), then the index (one commit), then
     the manifest. A kill between steps leaves the file unrecorded, and the next run redoes it
     without duplicating anything. A copy of an issue already in is kept only if it is at least as
-    complete (pages, documents) as the one there, or with replace."""
-    counts = dict(documents=len(g.documents), tables=sum(len(d.tables) for d in g.documents), pages=g.source.pages)
+    complete (pages, documents) as the one there — born-digital before scanned at equal size — or
+    with replace."""
+    counts = dict(documents=len(g.documents), tables=sum(len(d.tables) for d in g.documents), pages=g.source.pages,
+                  ocr_pages=len(g.ocr_pages))
     with write_lock(home, lock_timeout):
         manifest = Manifest.load(home)
         done = _already_done(manifest.files.get(sha), home)
@@ -319,7 +322,10 @@ def _store(g: Gazette, shown: str, sha: str, home: Home, lock_timeout: float, re
             r = FileResult(shown, sha, "skipped", g.gazette.id, **counts, note=done)
             return r
         previous = _same_issue(g, sha, manifest, home)
-        kept = [e for e in previous if e.pages > g.source.pages or e.documents > len(g.documents)]
+        new = (g.source.pages, len(g.documents))
+        # the more complete copy stays; at equal size, the born-digital one (fewer pages read by OCR)
+        kept = [e for e in previous if (e.pages, e.documents) != new and (e.pages > new[0] or e.documents > new[1])
+                or (e.pages, e.documents) == new and e.ocr_pages < len(g.ocr_pages)]
         if kept and not replace:
             best = max(kept, key=lambda e: (e.pages, e.documents))
             note = (f"the same issue as {best.path} ({best.pages} pages, {best.documents} documents), which is "

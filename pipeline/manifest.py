@@ -24,6 +24,7 @@ class ManifestEntry:
     tables: int = 0
     pages: int = 0
     warnings: int = 0  # what the parser was unsure of, for review
+    ocr_pages: int = 0  # pages read by OCR (a scan)
     replaced_by: str | None = None  # the sha256 of the file that replaced this one
 
     @property

@@ -14,6 +14,7 @@ from .errors import (
     EncryptedPdfError,
     GazetteError,
     NotAPdfError,
+    NoTextLayerError,
     TooLargeError,
 )
 from .normalize import join_wrapped, page_number_of
@@ -72,6 +73,7 @@ class Page:
     n_images: int = 0
     ocr: bool = False  # its lines were read by OCR from the page image
     ocr_confidence: float | None = None  # their mean confidence
+    unread: bool = False  # a scanned page left without text: OCR is not installed or was not asked for
 
 
 def check_pdf_file(path: Path) -> None:
@@ -125,10 +127,15 @@ def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSett
         for n in wanted:
             try:
                 page = pdf.pages[n - 1]
-                if ocr.mode == "force" or (ocr.mode == "auto" and text_layer_unusable(page.chars, len(page.images))):
-                    out.append(read_page_by_ocr(path, n, len(page.images), settings, ocr))
-                else:
-                    out.append(read_page(page, n, settings))
+                scanned = text_layer_unusable(page.chars, len(page.images))
+                if ocr.mode == "force" or (ocr.mode == "auto" and scanned):
+                    try:
+                        out.append(read_page_by_ocr(path, n, len(page.images), settings, ocr))
+                        continue
+                    except NoTextLayerError:  # no OCR engine: the page stays without text, said in a warning
+                        pass
+                out.append(read_page(page, n, settings))
+                out[-1].unread = scanned
             except GazetteError:
                 raise
             except MemoryError:

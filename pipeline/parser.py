@@ -14,12 +14,13 @@ from .front_matter import parse_toc, read_cover
 from .layout import Layout, analyse
 from .model import Gazette, GazetteInfo, Source
 from .normalize import squash
-from .ocr import OcrOptions
+from .ocr import INSTALL_HINT, OcrOptions
 from .pages import Line, Page, continue_aligned_tables, read_pages, read_pages_parallel
 from .segment import find_spans, toc_warnings
 from .settings import DEFAULT, ParseSettings
 
 LOW_OCR_CONFIDENCE = OcrOptions().low_confidence
+OCR_HINT = f"{INSTALL_HINT}, and run with --ocr auto"
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,10 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,
     if not pages:
         raise InputError("the PDF has no pages", path=str(path), hint="the file is empty inside; nothing to parse")
     if not any(p.lines or p.tables for p in pages):
+        if any(p.ocr for p in pages):
+            raise NoTextLayerError("no text on any page, even by OCR (blank or unreadable scans)", path=str(path))
         if any(p.n_images for p in pages):
-            raise NoTextLayerError("scanned PDF without a text layer: needs OCR", path=str(path))
+            raise NoTextLayerError("scanned PDF without a text layer: needs OCR", path=str(path), hint=OCR_HINT)
         raise NoTextLayerError("no text on any page", path=str(path))
     layout = analyse(pages, settings)
     layout.ocr_pages = {p.number: p.ocr_confidence or 0.0 for p in pages if p.ocr}
@@ -83,6 +86,9 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,
     for name in ("title", "year", "number"):
         if getattr(cover, name) is None:
             warnings.append(f"gazette {name} not found on the cover")
+    unread = [p.number for p in pages if p.unread]
+    if unread:
+        warnings.append(f"page(s) {', '.join(map(str, unread))} are scanned and were not read: {OCR_HINT}")
     for page, confidence in sorted(layout.ocr_pages.items()):
         if confidence < LOW_OCR_CONFIDENCE:
             warnings.append(f"page {page} read by OCR with low confidence ({confidence:.2f}): check its text")

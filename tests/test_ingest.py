@@ -39,7 +39,7 @@ REASONS = {
     "notes.PDF": "not a PDF",
     "truncated.pdf": "corrupt or truncated",
     "locked.pdf": "password-protected",
-    "scanned.pdf": "needs OCR",
+    "scanned.pdf": "OCR",  # "needs OCR" without the extra; "even by OCR" with it (the image is blank)
     "no-documents.pdf": "no official documents",
 }
 

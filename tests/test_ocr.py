@@ -91,6 +91,20 @@ def test_ingest_reads_scans_caches_pages_and_search_finds_them(scanned, monkeypa
 
 
 @needs_ocr
+def test_a_scan_of_an_issue_in_from_a_born_digital_file_is_a_duplicate(scanned):
+    home = scanned["root"] / "home-both"
+    r = CliRunner().invoke(cli, ["--home", str(home), "ingest", "--format", "json", "--jobs", "2",
+                                 str(scanned["born"])])
+    assert r.exit_code == 0
+    r = CliRunner().invoke(cli, ["--home", str(home), "ingest", "--format", "json", "--jobs", "2",
+                                 str(scanned["scan"])])
+    out = json.loads(r.output)
+    assert out["files"][0]["status"] == "duplicate" and "born-digital.pdf" in out["files"][0]["note"]
+    stats = json.loads(CliRunner().invoke(cli, ["--home", str(home), "stats", "--format", "json"]).output)
+    assert (stats["gazettes"], stats["documents"]) == (1, 3)
+
+
+@needs_ocr
 def test_ocr_never_refuses_a_scan_in_one_line(scanned):
     r = CliRunner().invoke(cli, ["parse", "--ocr", "never", str(scanned["scan"])])
     assert r.exit_code == 1 and "needs OCR" in r.output and "Traceback" not in r.output
