@@ -138,10 +138,30 @@ def _is_centred_heading(ln: Line, layout: Layout | None) -> bool:
 
 
 def parse_toc(lines: list[Line], layout: Layout | None = None) -> tuple[list[TocEntry], int | None, int | None]:
-    """TOC entries from the flow lines; returns (entries, first index, index after the TOC)."""
+    """TOC entries from the flow lines; returns (entries, first index, index after the TOC).
+    The TOC starts at its heading (目录); without one (not printed, or misread by OCR) it is a run
+    of at least MIN_HEADLESS_ENTRIES entries with page references on the first pages."""
     start = next((i for i, ln in enumerate(lines) if _TOC_HEAD_RE.match(squash(ln.text))), None)
-    if start is None:
-        return [], None, None
+    if start is not None:
+        entries, end = _read_entries(lines, start + 1, layout)
+        return entries, start, end
+    first_page = lines[0].page if lines else 0
+    for begin in range(len(lines)):
+        if lines[begin].page > first_page + HEADLESS_TOC_PAGES:
+            break
+        entries, end = _read_entries(lines, begin, layout)
+        if len(entries) >= MIN_HEADLESS_ENTRIES:
+            return entries, begin, end
+    return [], None, None
+
+
+MIN_HEADLESS_ENTRIES = 3  # a TOC without its heading is believed from three entries on
+HEADLESS_TOC_PAGES = 3  # ... standing on the first pages of the issue
+
+
+def _read_entries(lines: list[Line], begin: int, layout: Layout | None) -> tuple[list[TocEntry], int]:
+    """The entries from lines[begin] on, and the index after the last one."""
+    start = begin - 1
     max_lines = layout.settings.toc_max_entry_lines if layout else DEFAULT.toc_max_entry_lines
     entries: list[TocEntry] = []
     category = None
@@ -177,7 +197,7 @@ def parse_toc(lines: list[Line], layout: Layout | None = None) -> tuple[list[Toc
         i = buf_start
     if heading_at is not None:  # a centred line after the last entry: the first document's head
         i = heading_at
-    return entries, start, i
+    return entries, i
 
 
 def _make_entry(text: str, page: int, category: str | None) -> TocEntry:
