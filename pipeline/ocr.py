@@ -85,7 +85,7 @@ class OcrOptions:
     cache_dir: str | None = None  # <home>/cache/ocr
     scale: float = 2.0  # render at 144 dpi: PP-OCR reads 10.5 pt text without errors there
     box_to_size: float = 1.3  # an OCR box is about this many times the font size high
-    size_snap: float = 0.15  # box heights within this share of the page's median are the text size
+    size_snap: float = 0.15  # box heights within this share of the page median are the text size
     low_confidence: float = 0.8  # a page whose mean confidence is below this is flagged
 
 
@@ -118,7 +118,8 @@ def _cache_path(options: OcrOptions, engine: OcrEngine, image) -> Path | None:
 
 
 def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: OcrEngine | None = None):
-    """(OCR lines in points, page width, height, mean confidence) of one 1-based page."""
+    """(OCR lines in points, page width, height, mean confidence, the page image) of one
+    1-based page."""
     import pypdfium2 as pdfium
 
     engine = engine or default_engine()
@@ -148,7 +149,74 @@ def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: Ocr
     in_points = [OcrLine(ln.text, (ln.box[0] / s, ln.box[1] / s, ln.box[2] / s, ln.box[3] / s), ln.confidence)
                  for ln in lines if ln.text.strip()]
     confidence = statistics.fmean([ln.confidence for ln in in_points]) if in_points else 0.0
-    return in_points, float(width), float(height), confidence
+    return in_points, float(width), float(height), confidence, image
+
+
+# -- ruled tables on a page image ---------------------------------------------------------------
+
+RULE_MIN_SHARE = 0.05  # a rule is at least this share of the page width (or height) long
+INK_BELOW_PAPER = 30  # grey levels darker than the paper by this much are ink (thin rules are faint in a scan)
+
+
+def ruled_table_cells(image, scale: float) -> list[list[tuple[float, float, float, float]]]:
+    """The cells (x0, top, x1, bottom, in points) of each table drawn with rules on a page image:
+    rules found by morphology (OpenCV), cells from their crossings (pdfplumber's own edges ->
+    intersections -> cells -> tables), so merged cells come out as on born-digital pages."""
+    try:
+        import cv2
+        import numpy as np
+    except ImportError:  # OpenCV comes with the OCR extra
+        return []
+    from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+
+    grey = np.asarray(image.convert("L"))
+    paper = float(np.median(grey))
+    ink = ((grey < paper - INK_BELOW_PAPER) * 255).astype(np.uint8)
+    h, w = ink.shape
+    edges = []
+    for orientation, kernel in (("h", (max(20, int(w * RULE_MIN_SHARE)), 1)), ("v", (1, max(20, int(h * RULE_MIN_SHARE / 2))))):
+        mask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+        for x, y, bw, bh, _area in stats[1:n]:
+            x0, top, x1, bottom = x / scale, y / scale, (x + bw) / scale, (y + bh) / scale
+            if orientation == "h":
+                mid = (top + bottom) / 2
+                edges.append({"x0": x0, "x1": x1, "top": mid, "bottom": mid, "width": x1 - x0, "height": 0,
+                              "orientation": "h"})
+            else:
+                mid = (x0 + x1) / 2
+                edges.append({"x0": mid, "x1": mid, "top": top, "bottom": bottom, "width": 0, "height": bottom - top,
+                              "orientation": "v"})
+    if not any(e["orientation"] == "v" for e in edges):
+        return []
+    edges = merge_edges(edges, snap_x_tolerance=3, snap_y_tolerance=3, join_x_tolerance=3, join_y_tolerance=3)
+    cells = intersections_to_cells(edges_to_intersections(edges, x_tolerance=3, y_tolerance=3))
+    return [t for t in cells_to_tables(cells) if len(t) >= 4]
+
+
+def table_rows(cells: list[tuple[float, float, float, float]], lines: list[OcrLine]) -> tuple[list[list[str]], set[int]]:
+    """The text of each cell, row by row, from the OCR lines whose middle falls inside it; and
+    the indexes of the lines used."""
+    from pdfplumber.table import Table
+
+    from .normalize import join_wrapped
+
+    used: set[int] = set()
+    rows = []
+    for row in Table(None, cells).rows:
+        texts = []
+        for cell in row.cells:
+            if cell is None:
+                texts.append("")
+                continue
+            x0, top, x1, bottom = cell
+            inside = [k for k, ln in enumerate(lines)
+                      if x0 <= (ln.box[0] + ln.box[2]) / 2 <= x1 and top <= (ln.box[1] + ln.box[3]) / 2 <= bottom]
+            used.update(inside)
+            inside.sort(key=lambda k: (lines[k].box[1], lines[k].box[0]))
+            texts.append(join_wrapped([restore_fullwidth(lines[k].text.strip()) for k in inside]))
+        rows.append(texts)
+    return rows, used
 
 
 # -- OCR lines to layout lines -------------------------------------------------------------------

@@ -182,12 +182,23 @@ def read_pages_parallel(path: Path, jobs: int, settings: ParseSettings = DEFAULT
 
 def read_page_by_ocr(path: Path, number: int, n_images: int, st: ParseSettings, options: OcrOptions) -> Page:
     """A scanned page: OCR lines as Line records, and tables aligned by white space among them."""
-    from .ocr import recognize_page, to_lines
+    from .ocr import recognize_page, ruled_table_cells, table_rows, to_lines
 
-    ocr_lines, width, height, confidence = recognize_page(path, number, options)
+    ocr_lines, width, height, confidence, image = recognize_page(path, number, options)
+    ruled: list[RawTable] = []
+    for cells in ruled_table_cells(image, options.scale):
+        rows, used = table_rows(cells, ocr_lines)
+        n_cols = max((len(r) for r in rows), default=0)
+        if len(rows) < 1 or n_cols < 2:
+            continue
+        bbox = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells))
+        col_edges = sorted({round(c[0]) for c in cells})
+        ruled.append(RawTable(bbox, rows, number, col_edges))
+        ocr_lines = [ln for k, ln in enumerate(ocr_lines) if k not in used]
     lines = to_lines(ocr_lines, number, options)
     aligned, lines = find_aligned_tables(lines, number, st)
-    return Page(number, width, height, lines, aligned, n_images, ocr=True, ocr_confidence=round(confidence, 4))
+    return Page(number, width, height, lines, ruled + aligned, n_images, ocr=True,
+                ocr_confidence=round(confidence, 4))
 
 
 def read_page(page, number: int, st: ParseSettings = DEFAULT) -> Page:
