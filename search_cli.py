@@ -291,15 +291,22 @@ def _date(ctx, param, value):
 @click.option("--gazette", help="Only this gazette issue (id).")
 @click.option("--limit", type=click.IntRange(1, 10000), default=10, show_default=True)
 @click.option("--facets", is_flag=True, help="Add counts by issuer, category, 文种 and year.")
+@click.option("--strict", is_flag=True,
+              help="Only the query as typed: no loose 文号, relaxed words or title recall when it finds nothing.")
 @format_option("table", "json", "csv")
 @click.pass_obj
-def search(state, query, number, issuer, category, doc_type, date_from, date_to, gazette, limit, facets, fmt):
+def search(state, query, number, issuer, category, doc_type, date_from, date_to, gazette, limit, facets, strict, fmt):
     """Ranked full-text search; with only filters, lists matching documents, newest first."""
     result = state.store.search(query, number=number, issuer=issuer, category=category, doc_type=doc_type,
-                                date_from=date_from, date_to=date_to, gazette=gazette, limit=limit, facets=facets)
+                                date_from=date_from, date_to=date_to, gazette=gazette, limit=limit, facets=facets,
+                                strict=strict)
     hits = [h.to_dict() for h in result.hits]
+    if result.relaxed and result.relaxed != "文号 as typed" and fmt != "json":
+        click.echo(f"gazette: nothing matches the query as typed; showing the closest documents ({result.relaxed}). "
+                   "--strict shows only exact matches", err=True)
     if fmt == "json":
-        echo_json({"hits": hits, "total": result.total, "facets": result.facets} if facets else hits)
+        echo_json({"hits": hits, "total": result.total, "facets": result.facets, "relaxed": result.relaxed}
+                  if facets else hits)
         return
     if fmt == "csv":
         buf = io.StringIO()

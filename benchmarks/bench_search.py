@@ -54,6 +54,16 @@ def main() -> None:
             lat.append((time.perf_counter() - t0) * 1000)
     lat.sort()
     p95 = lat[int(len(lat) * 0.95) - 1]
+    forgiving = {}  # queries that find nothing as typed, answered by a fallback
+    for kind, q in (("loose 文号", "城政任字6号"), ("relaxed words", "哪些 源头单位 被取消了 无人机"),
+                    ("title recall", "区政府关于印发生活垃圾分类工作实施方案的通知")):
+        assert search(home.index, SearchRequest(q)).relaxed, q
+        runs = []
+        for _ in range(args.repeat * 4):
+            t0 = time.perf_counter()
+            search(home.index, SearchRequest(q))
+            runs.append((time.perf_counter() - t0) * 1000)
+        forgiving[kind] = (q, statistics.median(runs))
     py = sys.executable
     cli = [py, str(ROOT / "search_cli.py"), "--home", str(home.root)]
     base = wall([py, "-c", "import jieba; jieba.setLogLevel(60); jieba.initialize()"], args.repeat)
@@ -61,6 +71,8 @@ def main() -> None:
     number = wall(cli + ["search", "--number", "城政发[2023]5号", "--format", "json"], args.repeat)
     print(f"queries: {len(QUERIES)} x {args.repeat * 4} runs, in-process, with snippets")
     print(f"  median {statistics.median(lat):7.2f} ms   p95 {p95:7.2f} ms   (target: median <= 10 ms)")
+    for kind, (q, ms) in forgiving.items():
+        print(f"  {kind:14} {q:28} median {ms:7.2f} ms (strict query first, then the fallback)")
     print("cold processes (median wall time)")
     print(f"  baseline: import jieba; jieba.initialize()  {base * 1000:7.0f} ms")
     print(f"  gazette search 垃圾分类                      {cold * 1000:7.0f} ms   {cold / base:.2f}x baseline (target <= 0.6x)")

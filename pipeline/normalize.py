@@ -159,6 +159,50 @@ def normalize_doc_number(text: str) -> str | None:
     return str(number) if number else None
 
 
+@dataclass(frozen=True)
+class LooseDocNumber:
+    """A 文号 as people type it: the year may be missing (every year matches, latest first)."""
+
+    agency_code: str
+    year: int | None
+    serial: int
+
+    def exact(self) -> str | None:
+        return str(DocNumber(self.agency_code, self.year, self.serial)) if self.year else None
+
+
+# codes of issuing bodies end so (城政发, 城政任字, 晋政办函, 国务院令, 城政复 …)
+_AGENCY_ENDS = "发字函令复电办文"
+_LOOSE_RE = re.compile(
+    rf"^\s*(?P<agency>[{CJK}]{{2,12}}?)\s*"
+    rf"(?:[{re.escape(OPEN_BRACKETS)}]?\s*(?P<year>(?:19|20)\d\d)\s*(?:[{re.escape(CLOSE_BRACKETS)}]|年|-|\s)\s*)?"
+    rf"第?\s*(?P<serial>\d{{1,5}})\s*(?P<hao>号)?\s*$"
+)
+_JOINED_RE = re.compile(rf"^\s*(?P<agency>[{CJK}]{{2,12}}?)\s*(?P<year>(?:19|20)\d\d)(?P<serial>\d{{1,4}})\s*号\s*$")
+
+
+def parse_loose_doc_number(text: str) -> LooseDocNumber | None:
+    """A 文号 typed loosely: brackets of any kind or none, 年 around the year, full-width digits,
+    spaces, the year or the 号 missing (城政发2023年11号, 城政发 2023 11号, 城政任字6号, 城政发〔2023〕5).
+    The agency code must end as one does (…发, …字, …函 …) unless a year is given in brackets or
+    with 年, so plain words followed by a number are not taken for a 文号."""
+    t = nfkc(text).strip()
+    exact = parse_doc_number(t)
+    if exact:
+        return LooseDocNumber(exact.agency_code, exact.year, exact.serial)
+    m = _JOINED_RE.match(t) or _LOOSE_RE.match(t)  # 城政发20187号: year and serial run together
+    if not m:
+        return None
+    agency = re.sub(r"\s+", "", m.group("agency"))
+    year = int(m.group("year")) if m.group("year") else None
+    marked_year = year is not None and re.search(r"[年" + re.escape(OPEN_BRACKETS + CLOSE_BRACKETS) + "]", t)
+    if not (agency.endswith(tuple(_AGENCY_ENDS)) or marked_year):
+        return None
+    if year is None and "号" not in t:
+        return None  # 城政发5 could be anything
+    return LooseDocNumber(agency, year, int(m.group("serial")))
+
+
 def find_doc_numbers(text: str) -> list[DocNumber]:
     """Every 文号 cited in running text, agency codes trimmed of the words before them."""
     found = []

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import forgiving
 from .index import StoredMeta, issuer_key, open_index, reads_index
 from .model import page_at
 from .normalize import nfkc, normalize_doc_number, squash
@@ -32,6 +33,7 @@ class SearchRequest:
     gazette: str | None = None
     limit: int | None = 10
     facets: bool = False
+    strict: bool = False  # no forgiving fallbacks: a loose 文号, relaxed words, title recall
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Hit:
     snippet_text: str  # the same without markers
     highlights: list[list[int]] = field(default_factory=list)  # [start, end) in snippet_text
     ocr: bool = False  # the document's text was read by OCR (a scan): its words may be misread
+    relaxed: bool = False  # found by a forgiving fallback, not by the query as typed
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,6 +66,7 @@ class SearchResult:
     hits: list[Hit]
     total: int  # all matches with --facets, else the hits returned
     facets: dict[str, dict[str, int]] | None = None
+    relaxed: str | None = None  # how the query was relaxed when the strict one found nothing
 
 
 def _strip_brackets(text: str) -> str:
@@ -252,26 +256,53 @@ def _search(index_dir: Path, req: SearchRequest) -> SearchResult:
     ix = open_index(index_dir)
     flt = _filters(req)
     needles: list[str] = []
+    relaxed = None
     with ix.searcher() as s, using_index(index_dir):
         if req.query and req.query.strip():
-            q, by_number = _parse_query(ix, req.query.strip())
+            text = req.query.strip()
+            q, by_number = _parse_query(ix, text)
+            loose = None if by_number or req.strict else forgiving.parse_loose_doc_number(text)
+            if loose and (nq := forgiving.number_query(s.reader(), loose)) is not None:
+                q, by_number, relaxed = nq, True, "文号 as typed"
             results = s.search(q, filter=flt, limit=req.limit, terms=False)
             if not by_number and results.is_empty():
                 # no word matched: fall back to substrings (one character a token), which finds
                 # words jieba cut differently in the text, at the cost of a slower phrase match
-                q, _ = _parse_query(ix, req.query.strip(), TEXT_FIELDS)
+                q, _ = _parse_query(ix, text, TEXT_FIELDS)
                 results = s.search(q, filter=flt, limit=req.limit, terms=False)
             if not by_number:
                 needles = _highlight_strings(q)
             found = [(r.fields(), r.score or 0.0) for r in results]
+            if not found and not by_number and not req.strict:
+                found, relaxed, needles, results = _forgive(s, text, flt, req.limit, needles)
         else:  # filters only: newest first
             results = s.search(flt or Every(), limit=None)
             found = sorted(((r.fields(), 0.0) for r in results), key=lambda x: (x[0].get("date", ""), x[0]["key"]),
                            reverse=True)[: req.limit]
         hits = [_hit(fields, score, needles) for fields, score in found]
-        facets = _facets(s, results) if req.facets else None
-        total = len(results) if req.facets else len(hits)  # counting every match costs a second pass
-    return SearchResult(hits, total, facets)
+        for h in hits:
+            h.relaxed = relaxed is not None and relaxed != "文号 as typed"
+        facets = _facets(s, results) if req.facets and results is not None else None
+        total = (len(results) if results is not None else len(hits)) if req.facets else len(hits)
+    return SearchResult(hits, total, facets, relaxed)
+
+
+def _forgive(searcher, text: str, flt, limit, needles):
+    """The fallbacks for a query that found nothing as typed: title recall for a title-like
+    query, else the words relaxed. Returns (found, how, needles, results or None)."""
+    from .tokenizer import coarse_words
+
+    if forgiving.looks_like_title(text):
+        found = forgiving.title_recall(searcher, text, flt, limit)
+        if found:
+            return found, "title recall", needles, None
+    words = [w for w in coarse_words(text) if w.strip()]
+    q = forgiving.relaxed_query(words)
+    if q is None:
+        return [], None, needles, None
+    results = searcher.search(q, filter=flt, limit=limit, terms=False)
+    found = [(r.fields(), r.score or 0.0) for r in results]
+    return found, ("relaxed words" if found else None), _highlight_strings(q), results
 
 
 def _facets(searcher, results) -> dict[str, dict[str, int]]:

@@ -93,12 +93,15 @@ class GazetteStore:
     def search(self, query: str | None = None, *, number: str | None = None, issuer: str | None = None,
                category: str | None = None, doc_type: str | None = None, date_from: str | None = None,
                date_to: str | None = None, gazette: str | None = None, limit: int | None = 10,
-               facets: bool = False):
-        """Ranked full-text search (filters alone list documents, newest first): search.SearchResult."""
+               facets: bool = False, strict: bool = False):
+        """Ranked full-text search (filters alone list documents, newest first): search.SearchResult.
+        When the query as typed finds nothing, a loose 文号, title recall or relaxed words are tried
+        (result.relaxed says which; each hit's relaxed flag is set), unless strict."""
         from .search import SearchRequest, search
 
         req = SearchRequest(query=query, number=number, issuer=issuer, category=category, doc_type=doc_type,
-                            date_from=date_from, date_to=date_to, gazette=gazette, limit=limit, facets=facets)
+                            date_from=date_from, date_to=date_to, gazette=gazette, limit=limit, facets=facets,
+                            strict=strict)
         return search(self.home.index, req)
 
     def show(self, doc_number: str) -> list[DocumentRef]:
