@@ -103,7 +103,9 @@ def run_tasks(tasks: Iterable[tuple[object, Callable, tuple]], jobs: int, budget
     budget = budget or Budget()
     ctx = multiprocessing.get_context("fork")
     # the parent's objects stay out of the workers' garbage collections: otherwise each forked
-    # worker writes to (and so copies) the whole inherited heap
+    # worker writes to (and so copies) the whole inherited heap. Garbage is collected first, or
+    # it would be frozen too and pile up from one run to the next.
+    gc.collect()
     gc.freeze()
     pending = list(tasks)
     pending.reverse()
