@@ -406,7 +406,7 @@ def _grow_rows(lines: list[Line], j: int, bounds: list[float], em: float, rows: 
                 row[c] = s[2]
             header_open = header_open and not rows
             rows.append(row)
-        elif cols[0] > 0 and rows:  # wrapped cells of the row above
+        elif cols[0] > 0 and rows and tight:  # wrapped cells of the row above, set close under it
             for c, s in zip(cols, segs):
                 rows[-1][c] = join_wrapped([rows[-1][c], s[2]])
         else:
