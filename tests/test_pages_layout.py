@@ -93,6 +93,20 @@ def test_table_without_rules_found_and_wrapped_cells_joined():
     assert [ln.text for ln in rest] == ["各单位要切实加强组织领导，明确责任分工，确保各项任务按时完成。"]
 
 
+def test_a_centred_line_under_a_table_is_not_a_wrapped_cell():
+    """A title (or any line) set apart under a table stays text: only a line close under a row
+    continues its cells."""
+    from pipeline.pages import find_aligned_tables
+
+    chars = _row([(72, "序号"), (120, "单位名称"), (300, "负责人"), (400, "地址")], 100)
+    chars += _row([(72, "1"), (120, "县医院"), (300, "张三"), (400, "冠山镇")], 116)
+    chars += _row([(72, "2"), (120, "县中学"), (300, "李四"), (400, "冶西镇")], 132)
+    chars += _row([(200, "县人民政府办公室")], 160)  # the next document's issuer line, centred
+    tables, rest = find_aligned_tables(build_lines(clean_chars(chars), 1), 1)
+    assert len(tables) == 1 and len(tables[0].rows) == 3
+    assert [ln.text for ln in rest] == ["县人民政府办公室"]
+
+
 def test_prose_and_signatures_are_not_tables():
     from pipeline.pages import find_aligned_tables
 
