@@ -146,7 +146,7 @@ class _BarProgress:
 
     def file_done(self, r):
         if self.bar and r.status in ("added", "replaced", "failed") and r.sha256:
-            self.bar.console.print(f"{r.status:9} {r.path}" + (f"  ({r.error})" if r.error else ""),
+            self.bar.console.print(f"{r.status:9} {r.path}" + (f"  ({r.error})" if r.error else ""), markup=False,
                                    highlight=False)
             if r.status != "failed" or r.pages:
                 self.done += 1

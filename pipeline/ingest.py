@@ -20,7 +20,7 @@ from . import index as gindex
 from .errors import GazetteError, IndexLockedError, InputError, os_error_message
 from .home import Home, write_lock
 from .manifest import Manifest, ManifestEntry
-from .model import Gazette
+from .model import Gazette, atomic_write_bytes
 from .ocr import OcrOptions
 from .pages import page_chunks, page_count, read_pages
 from .parser import file_sha256, parse_pages
@@ -200,7 +200,7 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
             _record_results(home, [r], lock_timeout)
         else:
             try:
-                r = _store(outcome, shown, sha, home, lock_timeout, replace or force)
+                r = _store(outcome, shown, sha, home, lock_timeout, replace=replace, force=force)
             except (OSError, GazetteError) as exc:
                 if isinstance(exc, IndexLockedError):
                     raise  # the whole batch waits on it: say so once
@@ -306,7 +306,8 @@ class _FileInProgress:
     error: BaseException | None = None
 
 
-def _store(g: Gazette, shown: str, sha: str, home: Home, lock_timeout: float, replace: bool) -> FileResult:
+def _store(g: Gazette, shown: str, sha: str, home: Home, lock_timeout: float, replace: bool = False,
+           force: bool = False) -> FileResult:
     """Under the home's write lock, with the manifest read afresh (another ingest may have
     written since this one started): parsed/ first (atomic), then the index (one commit), then
     the manifest. A kill between steps leaves the file unrecorded, and the next run redoes it
@@ -317,8 +318,9 @@ def _store(g: Gazette, shown: str, sha: str, home: Home, lock_timeout: float, re
                   ocr_pages=len(g.ocr_pages))
     with write_lock(home, lock_timeout):
         manifest = Manifest.load(home)
-        done = _already_done(manifest.files.get(sha), home)
-        if done and not replace:  # another ingest running beside this one got there first
+        own = manifest.files.get(sha)
+        done = _already_done(own, home)
+        if done and not (replace or force):  # another ingest running beside this one got there first
             r = FileResult(shown, sha, "skipped", g.gazette.id, **counts, note=done)
             return r
         previous = _same_issue(g, sha, manifest, home)
@@ -335,9 +337,19 @@ def _store(g: Gazette, shown: str, sha: str, home: Home, lock_timeout: float, re
             manifest.save(home)
             return r
         gid = g.gazette.id
-        g.save(home.parsed_file(gid))
-        gone = sorted({e.gazette_id for e in previous if e.gazette_id and e.gazette_id != gid})
-        gindex.replace_gazettes(home.index, [g], remove_ids=gone, timeout=lock_timeout)
+        # ids this issue had before: other copies replaced, or this very file read under another id
+        gone = sorted({e.gazette_id for e in previous + ([own] if own else []) if e.gazette_id and e.gazette_id != gid})
+        parsed = home.parsed_file(gid)
+        before = parsed.read_bytes() if parsed.exists() else None
+        g.save(parsed)
+        try:
+            gindex.replace_gazettes(home.index, [g], remove_ids=gone, timeout=lock_timeout)
+        except BaseException:  # the index still holds the old issue: so does parsed/
+            if before is None:
+                parsed.unlink(missing_ok=True)
+            else:
+                atomic_write_bytes(parsed, before)
+            raise
         for old in gone:
             home.parsed_file(old).unlink(missing_ok=True)
         for e in previous:

@@ -140,11 +140,15 @@ def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: Ocr
             lines = None
     if lines is None:
         lines = engine.recognize(image)
-        if cache:
-            cache.parent.mkdir(parents=True, exist_ok=True)
+        if cache:  # a cache that cannot be written costs a second reading later, not this file
             tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps([asdict(ln) for ln in lines], ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, cache)
+            try:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(json.dumps([asdict(ln) for ln in lines], ensure_ascii=False), encoding="utf-8")
+                os.replace(tmp, cache)
+            except OSError as exc:
+                log.warning("OCR cache not written (%s): %s", cache.parent, exc)
+                tmp.unlink(missing_ok=True)
     s = options.scale
     in_points = [OcrLine(ln.text, (ln.box[0] / s, ln.box[1] / s, ln.box[2] / s, ln.box[3] / s), ln.confidence)
                  for ln in lines if ln.text.strip()]

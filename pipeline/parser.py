@@ -103,7 +103,8 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,
             category = by_title.get(squash(span.title))
         documents.append(build_document(span, flow, layout, category))
     info = GazetteInfo(
-        id=gazette_id(cover.title, cover.year, cover.number, path.stem),
+        # without a cover identity, the file name and its hash: two coverless files never share an id
+        id=gazette_id(cover.title, cover.year, cover.number, f"{path.stem}-{(sha256 or file_sha256(path))[:8]}"),
         title=cover.title,
         year=cover.year,
         number=cover.number,

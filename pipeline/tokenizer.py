@@ -163,8 +163,14 @@ class IndexWords:
 
                     jieba.setLogLevel(logging.WARNING)
                     tk = jieba.Tokenizer(str(path))
-                    tk.cache_file = str(self.dir / ".query_dict.cache")
+                    # the cache is named after the version of the word list it was made from: a
+                    # search that read an older list can never leave a cache that looks newer
+                    name = f".query_dict.{stamp[0]}-{stamp[1]}.cache"
+                    tk.cache_file = str(self.dir / name)
                     tk.initialize()
+                    for old in self.dir.glob(".query_dict*.cache"):
+                        if old.name != name:
+                            old.unlink(missing_ok=True)
                     self._query_tk = tk
                 self._query_stamp = stamp
             return self._query_tk

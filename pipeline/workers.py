@@ -130,7 +130,7 @@ def run_tasks(tasks: Iterable[tuple[object, Callable, tuple]], jobs: int, budget
                     r.process.join()
                     running.remove(r)
                     yield r.key, _outcome(kind, value, r.process.exitcode, budget)
-                elif time.monotonic() >= r.deadline:
+                elif time.monotonic() >= r.deadline and not r.conn.poll():  # a result waiting is no timeout
                     _kill(r.process)
                     running.remove(r)
                     yield r.key, TooSlowError(f"too slow: not read within {budget.timeout:.0f} s")

@@ -429,3 +429,22 @@ def test_workers_do_not_outlive_their_parent(tmp_path, how):
     while time.time() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.05)
     assert not any(_alive(w) for w in workers), "a worker outlived its parent"
+
+
+def test_force_parses_again_but_keeps_the_more_complete_copy(issue):
+    shorter = dataclasses.replace(issue["draw"], docs=issue["draw"].docs[:-1])
+    path = issue["tmp"] / "damaged.pdf"
+    render(shorter, str(path))
+    r, out = ingest_json(issue["home"], str(path))
+    assert out["files"][0]["status"] == "duplicate"
+    r, out = ingest_json(issue["home"], "--force", str(issue["full"]), str(path))  # parse both again
+    assert r.exit_code == 0
+    assert {f["path"].rsplit("/", 1)[-1]: f["status"] for f in out["files"]}["damaged.pdf"] == "duplicate"
+    assert _stats(issue["home"])["documents"] == len(issue["truth"].documents)
+
+
+def test_file_names_with_brackets_print_as_they_are(tmp_path):
+    pdf = tmp_path / "公报[draft].pdf"
+    variant_c(str(pdf))
+    r = invoke(tmp_path / "home", "ingest", "--jobs", "1", str(pdf))
+    assert r.exit_code == 0 and "公报[draft].pdf" in r.stderr
