@@ -129,11 +129,9 @@ def _is_centred_heading(ln: Line, layout: Layout | None) -> bool:
     """A TOC section heading set as a short centred line of its own (no page reference)."""
     if layout is None:
         return False
-    st = layout.settings
-    mid = (layout.left + layout.right) / 2
     text = squash(ln.text)
-    return (abs(ln.center - mid) < st.centre_tolerance * layout.body_size
-            and ln.x0 > layout.left + layout.body_size and 2 <= len(text) <= st.toc_section_max_chars
+    return (layout.is_centred(ln) and ln.x0 > layout.left + layout.body_size
+            and 2 <= len(text) <= layout.settings.toc_section_max_chars
             and re.fullmatch(f"[{CJK}（）()、]+", text) is not None)
 
 

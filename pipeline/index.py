@@ -19,7 +19,7 @@ from whoosh.index import LockError
 from .errors import GazetteError, IndexCorruptError, IndexLockedError, IndexMissingError
 from .model import Document, Gazette
 from .normalize import CJK, FUNCTION_CHARS, nfkc, squash
-from .tokenizer import CharAnalyzer, ChineseAnalyzer, fold, using_index, words_of
+from .tokenizer import CharAnalyzer, ChineseAnalyzer, IndexWords, fold, read_words, using_index, words_of
 
 log = logging.getLogger(__name__)
 LOCK_TIMEOUT = 30.0  # seconds a second writer waits for the index lock
@@ -312,13 +312,8 @@ def discover_terms(texts: list[str], segment, min_count: int = 4) -> list[str]:
 
 def update_domain_dictionary(index_dir: Path, gazettes: list[Gazette]) -> None:
     """Merge these gazettes' domain words into index/userdict.txt (jieba's user dict format)."""
-    path = index_dir / "userdict.txt"
-    words: Counter = Counter()
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            parts = line.split()
-            if len(parts) >= 2:
-                words[parts[0]] = int(parts[1])
+    path = index_dir / IndexWords.USER_DICT
+    words: Counter = Counter(read_words(path))
     tk = words_of(index_dir).index_tokenizer()
     for g in gazettes:
         for w, n in domain_words(g).items():
@@ -338,7 +333,7 @@ def write_query_dictionary(index_dir: Path, ix) -> None:
                 word = term.decode("utf-8") if isinstance(term, bytes) else term
                 if word.strip():
                     freq[word] += int(info.weight())
-    _write_lines(index_dir / "query_dict.txt", [f"{w} {max(n, 1)}" for w, n in sorted(freq.items()) if " " not in w])
+    _write_lines(index_dir / IndexWords.QUERY_DICT, [f"{w} {max(n, 1)}" for w, n in sorted(freq.items()) if " " not in w])
 
 
 def _write_lines(path: Path, lines: list[str]) -> None:

@@ -209,7 +209,7 @@ def read_page(page, number: int, st: ParseSettings = DEFAULT) -> Page:
     lines = build_lines(chars, number, st)
     # a page number at the page's foot or head is never a cell of a table that ends near it
     edge = [ln for ln in lines if _looks_like_folio(ln, lines, float(page.width), float(page.height), st)]
-    aligned, lines = find_aligned_tables([ln for ln in lines if ln not in edge], number, st)
+    aligned, lines = find_aligned_tables([ln for ln in lines if not any(ln is e for e in edge)], number, st)
     lines = sorted(lines + edge, key=lambda ln: (ln.top, ln.x0))
     return Page(number, float(page.width), float(page.height), lines, tables + aligned, len(page.images))
 
@@ -391,29 +391,32 @@ def _grow_rows(lines: list[Line], j: int, bounds: list[float], em: float, rows: 
         if len(set(cols)) != len(cols):
             break
         tight = prev is not None and ln.top - prev.bottom < st.cell_wrap_gap * em
+        cells = dict(zip(cols, (s[2] for s in segs)))
         if header_open and len(segs) < n_cols and tight:  # the header's cells wrapped
-            for c, s in zip(cols, segs):
-                rows[-1][c] = join_wrapped([rows[-1][c], s[2]])
+            _continue_cells(rows[-1], cells)
         elif (len(rows) == 1 and header_open or not rows) and cols[0] > 0:  # the rest of a row broken by the page
-            row = [""] * n_cols
-            for c, s in zip(cols, segs):
-                row[c] = s[2]
-            rows.append(row)
+            rows.append([cells.get(c, "") for c in range(n_cols)])
             header_open = False
         elif cols[0] == 0 and len(segs) >= 2:  # a new row (the first one may be a header: its cells may wrap)
-            row = [""] * n_cols
-            for c, s in zip(cols, segs):
-                row[c] = s[2]
             header_open = header_open and not rows
-            rows.append(row)
+            rows.append([cells.get(c, "") for c in range(n_cols)])
         elif cols[0] > 0 and rows and tight:  # wrapped cells of the row above, set close under it
-            for c, s in zip(cols, segs):
-                rows[-1][c] = join_wrapped([rows[-1][c], s[2]])
+            _continue_cells(rows[-1], cells)
         else:
             break
         prev = ln
         j += 1
     return j
+
+
+def _continue_cells(row: list[str], cells: dict[int, str]) -> None:
+    """Wrapped cell text joined onto the row above, column by column."""
+    for c, text in cells.items():
+        row[c] = join_wrapped([row[c], text])
+
+
+def _lines_bbox(members: list[Line]) -> tuple[float, float, float, float]:
+    return min(ln.x0 for ln in members), members[0].top, max(ln.x1 for ln in members), members[-1].bottom
 
 
 def find_aligned_tables(lines: list[Line], page: int, st: ParseSettings = DEFAULT) -> tuple[list[RawTable], list[Line]]:
@@ -434,9 +437,7 @@ def find_aligned_tables(lines: list[Line], page: int, st: ParseSettings = DEFAUL
         j = _grow_rows(lines, i + 1, bounds, em, rows, head, header_open=True, st=st)
         full = sum(1 for r in rows if sum(1 for c in r if c) >= 3)
         if len(rows) >= 3 and full >= 3:
-            members = lines[i:j]
-            bbox = (min(ln.x0 for ln in members), members[0].top, max(ln.x1 for ln in members), members[-1].bottom)
-            tables.append(RawTable(bbox, rows, page, bounds, ruled=False, size=em))
+            tables.append(RawTable(_lines_bbox(lines[i:j]), rows, page, bounds, ruled=False, size=em))
             used.update(range(i, j))
             i = j
         else:
@@ -451,17 +452,14 @@ def continue_aligned_tables(pages: list[Page], furniture: set[tuple[int, int]], 
     matter; it is kept true as lines are taken."""
     from .tables import is_continued_mark
 
-    def is_furniture(page: int, k: int) -> bool:
-        return (page, k) in furniture
-
     for p, nxt in zip(pages, pages[1:]):
         last = max(p.tables, key=lambda t: t.bottom, default=None)
         if last is None or last.ruled or nxt.number != p.number + 1:
             continue
-        below = [ln for k, ln in enumerate(p.lines) if ln.top > last.bottom and not is_furniture(p.number, k)]
+        below = [ln for k, ln in enumerate(p.lines) if ln.top > last.bottom and (p.number, k) not in furniture]
         if below:
             continue
-        lines = [(k, ln) for k, ln in enumerate(nxt.lines) if not is_furniture(nxt.number, k)]
+        lines = [(k, ln) for k, ln in enumerate(nxt.lines) if (nxt.number, k) not in furniture]
         if any(t.top < (lines[0][1].top if lines else 0) for t in nxt.tables):
             continue
         start = 0
@@ -476,9 +474,8 @@ def continue_aligned_tables(pages: list[Page], furniture: set[tuple[int, int]], 
                        size_tolerance=st.continued_size_tolerance)
         if not rows or j == start:
             continue
-        members = plain[start:j]
-        bbox = (min(ln.x0 for ln in members), members[0].top, max(ln.x1 for ln in members), members[-1].bottom)
-        nxt.tables.append(RawTable(bbox, rows, nxt.number, list(last.col_edges), ruled=False, size=last.size))
+        nxt.tables.append(RawTable(_lines_bbox(plain[start:j]), rows, nxt.number, list(last.col_edges), ruled=False,
+                                   size=last.size))
         taken = {k for k, _ in lines[start:j]}
         kept = [k for k in range(len(nxt.lines)) if k not in taken]
         moved = {(nxt.number, old) for old in kept if (nxt.number, old) in furniture}

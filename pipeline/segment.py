@@ -11,7 +11,7 @@ and one missing or unusual cue costs confidence, not the document. The passes:
 2. `weigh`: the evidence for each block, as named cues with weights.
 3. `choose`: the blocks whose evidence reaches `settings.accept_score` become documents; the TOC
    is checked against them.
-4. `close_spans`: each document runs to the next one; the last one stops at the back matter."""
+4. `find_spans`: each document runs to the next one; the last one stops at the back matter."""
 
 from __future__ import annotations
 
@@ -163,14 +163,18 @@ def _split_header(lines: list[Line]) -> tuple[list[Line], list[Line]]:
     return [], lines
 
 
+def _title_or_plain(ln: Item, layout: Layout) -> bool:
+    """Set as a title, or only centred like a title set as the text (see is_title_like)."""
+    return is_title_like(ln, layout) or is_title_like(ln, layout, plain=True)
+
+
 def head_blocks(flow: list[Item], layout: Layout, lo: int) -> list[HeadBlock]:
     """Runs of title-like lines with at most one 文号 line among or next to them."""
     st = layout.settings
     blocks: list[HeadBlock] = []
     i = lo
     while i < len(flow):
-        if not (is_title_like(flow[i], layout, plain=True) or is_title_like(flow[i], layout)
-                or _is_number_line(flow[i], layout)):
+        if not (_title_or_plain(flow[i], layout) or _is_number_line(flow[i], layout)):
             i += 1
             continue
         run = [i]
@@ -181,7 +185,7 @@ def head_blocks(flow: list[Item], layout: Layout, lo: int) -> list[HeadBlock]:
                 if numbers:
                     break
                 numbers.append(j)
-            elif not (is_title_like(flow[j], layout) or is_title_like(flow[j], layout, plain=True)):
+            elif not _title_or_plain(flow[j], layout):
                 break
             run.append(j)
             j += 1

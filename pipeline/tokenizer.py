@@ -87,7 +87,7 @@ def base_jieba(cache_dir: str | None = None):
         return _base
 
 
-def _read_words(path: Path) -> dict[str, int]:
+def read_words(path: Path) -> dict[str, int]:
     """A jieba word list (word frequency per line)."""
     words: dict[str, int] = {}
     try:
@@ -133,7 +133,7 @@ class IndexWords:
         stamp = _stamp(path)
         with self._lock:
             if self._index_tk is None or stamp != self._index_stamp:
-                words = _read_words(path) if stamp else {}
+                words = read_words(path) if stamp else {}
                 base = base_jieba(str(self.dir) if self.dir.exists() else None)
                 kept = self._index_tk is not None and all(w in words for w in self._index_words)
                 if not kept:  # words removed: start again from the base dictionary
