@@ -301,7 +301,7 @@ def search(state, query, number, issuer, category, doc_type, date_from, date_to,
                                 date_from=date_from, date_to=date_to, gazette=gazette, limit=limit, facets=facets,
                                 strict=strict)
     hits = [h.to_dict() for h in result.hits]
-    if result.relaxed and result.relaxed != "文号 as typed" and fmt != "json":
+    if result.relaxed and fmt != "json":
         click.echo(f"gazette: nothing matches the query as typed; showing the closest documents ({result.relaxed}). "
                    "--strict shows only exact matches", err=True)
     if fmt == "json":

@@ -57,7 +57,7 @@ def main() -> None:
     forgiving = {}  # queries that find nothing as typed, answered by a fallback
     for kind, q in (("loose 文号", "城政任字6号"), ("relaxed words", "哪些 源头单位 被取消了 无人机"),
                     ("title recall", "区政府关于印发生活垃圾分类工作实施方案的通知")):
-        assert search(home.index, SearchRequest(q)).relaxed, q
+        assert search(home.index, SearchRequest(q)).hits, q
         runs = []
         for _ in range(args.repeat * 4):
             t0 = time.perf_counter()

@@ -76,11 +76,8 @@ def _pairs(text: str) -> set[str]:
     return {a + b for a, b in zip(chars, chars[1:])}
 
 
-def similarity(a: str, b: str) -> float:
-    """Dice coefficient of the character pairs of two texts (after folding)."""
-    from .tokenizer import fold
-
-    pa, pb = _pairs(fold(a)), _pairs(fold(b))
+def _dice(pa: set[str], pb: set[str]) -> float:
+    """Dice coefficient of two sets of character pairs."""
     return 2 * len(pa & pb) / (len(pa) + len(pb)) if pa and pb else 0.0
 
 
@@ -91,14 +88,16 @@ def title_recall(searcher, text: str, flt, limit: int | None) -> list[tuple[dict
 
     from .tokenizer import fold
 
-    chars = list(dict.fromkeys(re.findall(f"[{CJK}]", fold(text))))
+    folded = fold(text)
+    chars = list(dict.fromkeys(re.findall(f"[{CJK}]", folded)))
     if len(chars) < 4:
         return []
+    wanted = _pairs(folded)
     q = Or([Term("title", ch) for ch in chars], minmatch=math.ceil(TITLE_SHARE * len(chars)))
     scored = []
     for hit in searcher.search(q, filter=flt, limit=TITLE_CANDIDATES, terms=False):
         fields = hit.fields()
-        sim = similarity(text, fields["title"])
+        sim = _dice(wanted, _pairs(fold(fields["title"])))
         if sim >= TITLE_MIN_SIMILARITY:
             scored.append((fields, round(sim, 4)))
     scored.sort(key=lambda x: -x[1])

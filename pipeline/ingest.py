@@ -321,13 +321,12 @@ def _store(g: Gazette, shown: str, sha: str, home: Home, lock_timeout: float, re
         own = manifest.files.get(sha)
         done = _already_done(own, home)
         if done and not (replace or force):  # another ingest running beside this one got there first
-            r = FileResult(shown, sha, "skipped", g.gazette.id, **counts, note=done)
-            return r
+            return FileResult(shown, sha, "skipped", g.gazette.id, **counts, note=done)
         previous = _same_issue(g, sha, manifest, home)
         new = (g.source.pages, len(g.documents))
         # the more complete copy stays; at equal size, the born-digital one (fewer pages read by OCR)
-        kept = [e for e in previous if (e.pages, e.documents) != new and (e.pages > new[0] or e.documents > new[1])
-                or (e.pages, e.documents) == new and e.ocr_pages < len(g.ocr_pages)]
+        kept = [e for e in previous if e.pages > new[0] or e.documents > new[1]
+                or ((e.pages, e.documents) == new and e.ocr_pages < len(g.ocr_pages))]
         if kept and not replace:
             best = max(kept, key=lambda e: (e.pages, e.documents))
             note = (f"the same issue as {best.path} ({best.pages} pages, {best.documents} documents), which is "
@@ -390,12 +389,6 @@ def _record_results(home: Home, results: list[FileResult], lock_timeout: float) 
             if r.sha256:
                 _record(manifest, r)
         manifest.save(home)
-
-
-def gazette_warnings(home: Home, gazette_id: str) -> list[str]:
-    """What the parser was unsure of in one ingested gazette (from parsed/)."""
-    path = home.parsed_file(gazette_id)
-    return Gazette.load(path).all_warnings() if path.exists() else [f"parsed file missing: {path.name}"]
 
 
 @dataclass

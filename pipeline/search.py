@@ -263,7 +263,7 @@ def _search(index_dir: Path, req: SearchRequest) -> SearchResult:
             q, by_number = _parse_query(ix, text)
             loose = None if by_number or req.strict else forgiving.parse_loose_doc_number(text)
             if loose and (nq := forgiving.number_query(s.reader(), loose)) is not None:
-                q, by_number, relaxed = nq, True, "文号 as typed"
+                q, by_number = nq, True  # a number found is an exact match, not a relaxed one
             results = s.search(q, filter=flt, limit=req.limit, terms=False)
             if not by_number and results.is_empty():
                 # no word matched: fall back to substrings (one character a token), which finds
@@ -281,7 +281,7 @@ def _search(index_dir: Path, req: SearchRequest) -> SearchResult:
                            reverse=True)[: req.limit]
         hits = [_hit(fields, score, needles) for fields, score in found]
         for h in hits:
-            h.relaxed = relaxed is not None and relaxed != "文号 as typed"
+            h.relaxed = relaxed is not None
         facets = _facets(s, results) if req.facets and results is not None else None
         total = (len(results) if results is not None else len(hits)) if req.facets else len(hits)
     return SearchResult(hits, total, facets, relaxed)
