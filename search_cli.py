@@ -105,14 +105,16 @@ def format_option(*choices: str, default: str | None = None, help: str = "Output
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: cores).")
 @click.option("--ocr", type=click.Choice(["auto", "never", "force"]), default="auto", show_default=True,
               help="OCR the pages without a usable text layer (auto), no page, or every page.")
-def parse(pdf, jobs, ocr):
+@click.option("--engine", type=click.Choice(["pdfium", "pdfplumber"]), default="pdfium", show_default=True,
+              help="PDF engine for characters: pdfium (fast) or pdfplumber (the reference; same result, slower).")
+def parse(pdf, jobs, ocr, engine):
     """Parse one gazette PDF and print its JSON (nothing is written)."""
     import os
 
     from pipeline import parse_pdf
     from pipeline.ocr import OcrOptions
 
-    click.echo(parse_pdf(Path(pdf), jobs=jobs or os.cpu_count() or 1, ocr=OcrOptions(mode=ocr)).to_json())
+    click.echo(parse_pdf(Path(pdf), jobs=jobs or os.cpu_count() or 1, ocr=OcrOptions(mode=ocr), engine=engine).to_json())
 
 
 class _BarProgress:
@@ -171,15 +173,17 @@ class _BarProgress:
               help="MB of memory a worker may add reading a file before it fails as too large.")
 @click.option("--ocr", type=click.Choice(["auto", "never", "force"]), default="auto", show_default=True,
               help="OCR the pages without a usable text layer (auto), no page, or every page.")
+@click.option("--engine", type=click.Choice(["pdfium", "pdfplumber"]), default="pdfium", show_default=True,
+              help="PDF engine for characters: pdfium (fast) or pdfplumber (the reference; same result, slower).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 @format_option("table", "json", help="Summary format.")
 @click.pass_obj
-def ingest(state, paths, jobs, force, replace, file_timeout, max_memory, ocr, quiet, fmt):
+def ingest(state, paths, jobs, force, replace, file_timeout, max_memory, ocr, engine, quiet, fmt):
     """Parse PDFs (files or folders, recursive), write parsed/ and index them."""
     progress = _BarProgress(quiet or fmt == "json")
     try:
         report = state.store.ingest(list(paths), jobs=jobs, force=force, replace=replace, file_timeout=file_timeout,
-                                    max_memory_mb=max_memory, ocr=ocr, progress=progress)
+                                    max_memory_mb=max_memory, ocr=ocr, engine=engine, progress=progress)
     except KeyboardInterrupt:
         progress.stop()
         click.echo("gazette: interrupted; what finished is kept, run the same ingest again to do the rest",

@@ -8,7 +8,7 @@ The public API (imported on first use, so `import pipeline` stays cheap):
 - `GazetteError`, the base of every error raised on purpose.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _EXPORTS = {
     "GazetteStore": "store",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -22,9 +23,10 @@ from .home import Home, write_lock
 from .manifest import Manifest, ManifestEntry
 from .model import Gazette, atomic_write_bytes
 from .ocr import OcrOptions
-from .pages import page_chunks, page_count, read_pages
+from .pages import check_engine, page_chunks, page_count, read_pages
 from .parser import file_sha256, parse_pages
 from .settings import DEFAULT
+from .tokenizer import base_jieba
 from .workers import Budget, run_tasks
 
 log = logging.getLogger(__name__)
@@ -140,11 +142,14 @@ def _check_input(path: Path) -> None:
 
 def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: bool = False,
            progress: Progress | None = None, lock_timeout: float = gindex.LOCK_TIMEOUT,
-           replace: bool = False, budget: Budget | None = None, ocr: str = "auto") -> IngestReport:
+           replace: bool = False, budget: Budget | None = None, ocr: str = "auto",
+           engine: str = "pdfium") -> IngestReport:
     """Every file given ends in exactly one result. replace: a new copy of an issue replaces the
     one ingested even when it is less complete (fewer pages or documents). budget: the time and
     memory a worker may spend on a chunk of pages (workers.Budget). ocr: auto (pages without a
-    usable text layer), never or force; results are cached in <home>/cache/ocr."""
+    usable text layer), never or force; results are cached in <home>/cache/ocr. engine: the PDF
+    engine that reads characters, pdfium or pdfplumber (the reference; the same result, slower)."""
+    check_engine(engine)
     ocr_options = OcrOptions(mode=ocr, cache_dir=str(home.cache / "ocr"))
     progress = progress or Progress()
     jobs = jobs or os.cpu_count() or 1
@@ -192,7 +197,9 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
     if failed_early:
         _record_results(home, failed_early, lock_timeout)
 
-    for path, sha, pages, outcome in _parse_all(todo, jobs, progress, budget or Budget(), ocr_options):
+    if todo:
+        threading.Thread(target=_load_dictionary, args=(home,), daemon=True, name="jieba").start()
+    for path, sha, pages, outcome in _parse_all(todo, jobs, progress, budget or Budget(), ocr_options, engine):
         t0 = time.perf_counter()
         shown = display_path(path)
         if isinstance(outcome, BaseException):
@@ -270,7 +277,17 @@ def _gazette_or_error(read, path: Path, sha: str):
         return exc
 
 
-def _parse_all(todo, jobs, progress, budget: Budget, ocr: OcrOptions):
+def _load_dictionary(home: Home) -> None:
+    """jieba's dictionary (a second or more of work) loads here while the workers read pages,
+    instead of after them; the indexing waits for it (tokenizer.base_jieba holds a lock)."""
+    try:
+        home.cache.mkdir(parents=True, exist_ok=True)
+        base_jieba(str(home.cache))
+    except Exception:  # the indexing loads it again and reports what is wrong
+        log.debug("loading the dictionary early failed", exc_info=True)
+
+
+def _parse_all(todo, jobs, progress, budget: Budget, ocr: OcrOptions, engine: str):
     """Yield (path, sha, pages, Gazette or exception) as files finish. Pages are read in worker
     processes, a chunk of pages each, within the time and memory budget; the layout and the
     documents are built here from the pages."""
@@ -279,7 +296,7 @@ def _parse_all(todo, jobs, progress, budget: Budget, ocr: OcrOptions):
     for path, sha, n in todo:
         chunks = page_chunks(n, jobs)
         state[path] = _FileInProgress(sha, n, len(chunks))
-        tasks += [((path, len(chunk)), read_pages, (path, chunk, DEFAULT, ocr)) for chunk in chunks]
+        tasks += [((path, len(chunk)), read_pages, (path, chunk, DEFAULT, ocr, engine)) for chunk in chunks]
         progress.file_started(path)
     for (path, size), result in run_tasks(tasks, jobs, budget):
         st = state[path]

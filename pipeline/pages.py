@@ -1,13 +1,15 @@
-"""Stage 1: a PDF's pages as text lines and ruled tables, built from pdfplumber characters."""
+"""Stage 1: a PDF's pages as text lines and tables, built from the characters of chars.py."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import statistics
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .chars import ENGINES, PageChars, pdfium_chars, plumber_chars
 from .errors import (
     CorruptPdfError,
     EmptyFileError,
@@ -77,7 +79,7 @@ class Page:
 
 
 def check_pdf_file(path: Path) -> None:
-    """Cheap checks before pdfminer sees the file: exists, not empty, starts like a PDF."""
+    """Cheap checks before a PDF engine sees the file: exists, not empty, starts like a PDF."""
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -110,32 +112,71 @@ def open_pdf(path: Path):
     return pdf
 
 
+def open_pdfium(path: Path):
+    """pypdfium2.PdfDocument with the failures mapped to the project's errors."""
+    import pypdfium2 as pdfium
+
+    check_pdf_file(path)
+    try:
+        return pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise EncryptedPdfError("password-protected PDF", path=str(path)) from exc
+        raise CorruptPdfError(f"corrupt or truncated PDF ({exc})", path=str(path)) from exc
+
+
 def page_count(path: Path) -> int:
-    with open_pdf(path) as pdf:
-        return len(pdf.pages)
+    try:
+        pdf = open_pdfium(path)
+    except CorruptPdfError:  # pdfminer may still read it, or say better what is wrong
+        with open_pdf(path) as reference:
+            return len(reference.pages)
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise ValueError(f"unknown PDF engine {engine!r} (choose from {', '.join(ENGINES)})")
 
 
 def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSettings = DEFAULT,
-               ocr: OcrOptions | None = None) -> list[Page]:
+               ocr: OcrOptions | None = None, engine: str = "pdfium") -> list[Page]:
     """Read the given 1-based pages (all when None) into lines and tables; a page without a
-    usable text layer is read by OCR (ocr.mode auto), or every page (force), or none (never)."""
+    usable text layer is read by OCR (ocr.mode auto), or every page (force), or none (never).
+    Characters come from PDFium, or from pdfplumber on the pages that need its table finder
+    (engine "pdfplumber": on every page); the result is the same."""
     path = Path(path)
     ocr = ocr or OcrOptions()
-    with open_pdf(path) as pdf:
-        wanted = numbers or list(range(1, len(pdf.pages) + 1))
+    check_engine(engine)
+    reference = fast = None
+    if engine == "pdfium":
+        try:
+            fast = open_pdfium(path)
+        except CorruptPdfError as exc:  # the reference engine reads it, or says what is wrong
+            log.info("%s: PDFium cannot open it (%s); reading with pdfplumber", path.name, exc.args[0])
+    try:
+        if fast is None:
+            reference = open_pdf(path)
+        wanted = numbers or list(range(1, (len(fast) if fast is not None else len(reference.pages)) + 1))
         out = []
         for n in wanted:
             try:
-                page = pdf.pages[n - 1]
-                scanned = text_layer_unusable(page.chars, len(page.images))
-                if ocr.mode == "force" or (ocr.mode == "auto" and scanned):
-                    try:
-                        out.append(read_page_by_ocr(path, n, len(page.images), settings, ocr))
-                        continue
-                    except NoTextLayerError:  # no OCR engine: the page stays without text, said in a warning
-                        pass
-                out.append(read_page(page, n, settings))
-                out[-1].unread = scanned
+                ruled = None
+                chars = pdfium_chars(fast, n, settings) if fast is not None else None
+                if chars is None or chars.needs_reference(settings):
+                    if reference is None:
+                        reference = open_pdf(path)
+                    ruled = reference.pages[n - 1]
+                    chars = PageChars(n, float(ruled.width), float(ruled.height), plumber_chars(ruled, settings),
+                                      len(ruled.images))
+                try:
+                    out.append(_read_one(path, chars, ruled, settings, ocr))
+                finally:
+                    if ruled is not None:
+                        ruled.close()  # pdfplumber keeps a page's objects until closed
             except GazetteError:
                 raise
             except MemoryError:
@@ -148,6 +189,23 @@ def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSett
                     f"corrupt or truncated PDF (page {n}: {type(exc).__name__}: {exc})", path=str(path)
                 ) from exc
         return out
+    finally:
+        if fast is not None:
+            fast.close()
+        if reference is not None:
+            reference.close()
+
+
+def _read_one(path: Path, chars: PageChars, ruled, st: ParseSettings, ocr: OcrOptions) -> Page:
+    scanned = text_layer_unusable(chars.chars, chars.n_images)
+    if ocr.mode == "force" or (ocr.mode == "auto" and scanned):
+        try:
+            return read_page_by_ocr(path, chars.number, chars.n_images, st, ocr)
+        except NoTextLayerError:  # no OCR engine: the page stays without text, said in a warning
+            pass
+    page = read_page(chars, ruled, st)
+    page.unread = scanned
+    return page
 
 
 CHUNK_PAGES = 16
@@ -167,7 +225,7 @@ def ignore_sigint() -> None:
 
 
 def read_pages_parallel(path: Path, jobs: int, settings: ParseSettings = DEFAULT,
-                        ocr: OcrOptions | None = None) -> list[Page]:
+                        ocr: OcrOptions | None = None, engine: str = "pdfium") -> list[Page]:
     """read_pages over worker processes, one chunk of pages each; pages come back in order."""
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
@@ -175,9 +233,10 @@ def read_pages_parallel(path: Path, jobs: int, settings: ParseSettings = DEFAULT
     path = Path(path)
     n = page_count(path)
     if jobs <= 1 or n <= CHUNK_PAGES // 2:
-        return read_pages(path, settings=settings, ocr=ocr)
+        return read_pages(path, settings=settings, ocr=ocr, engine=engine)
     with ProcessPoolExecutor(max_workers=jobs, initializer=ignore_sigint) as pool:
-        return [p for chunk in pool.map(partial(read_pages, path, settings=settings, ocr=ocr), page_chunks(n, jobs)) for p in chunk]
+        read = partial(read_pages, path, settings=settings, ocr=ocr, engine=engine)
+        return [p for chunk in pool.map(read, page_chunks(n, jobs)) for p in chunk]
 
 
 def read_page_by_ocr(path: Path, number: int, n_images: int, st: ParseSettings, options: OcrOptions) -> Page:
@@ -201,17 +260,20 @@ def read_page_by_ocr(path: Path, number: int, n_images: int, st: ParseSettings, 
                 ocr_confidence=round(confidence, 4))
 
 
-def read_page(page, number: int, st: ParseSettings = DEFAULT) -> Page:
+def read_page(page: PageChars, ruled=None, st: ParseSettings = DEFAULT) -> Page:
+    """A page's characters as lines and tables; `ruled`, pdfplumber's view of the page, finds
+    the tables drawn with rules (a page without one has none)."""
+    number = page.number
     chars = clean_chars(page.chars, st)
-    tables = find_ruled_tables(page, chars, number, st)
+    tables = find_ruled_tables(ruled, chars, number, st) if ruled is not None else []
     if tables:
         chars = [c for c in chars if not any(_inside(c, t.bbox) for t in tables)]
     lines = build_lines(chars, number, st)
     # a page number at the page's foot or head is never a cell of a table that ends near it
-    edge = [ln for ln in lines if _looks_like_folio(ln, lines, float(page.width), float(page.height), st)]
+    edge = [ln for ln in lines if _looks_like_folio(ln, lines, page.width, page.height, st)]
     aligned, lines = find_aligned_tables([ln for ln in lines if not any(ln is e for e in edge)], number, st)
     lines = sorted(lines + edge, key=lambda ln: (ln.top, ln.x0))
-    return Page(number, float(page.width), float(page.height), lines, tables + aligned, len(page.images))
+    return Page(number, page.width, page.height, lines, tables + aligned, page.n_images)
 
 
 def _looks_like_folio(ln: Line, lines: list[Line], width: float, height: float, st: ParseSettings) -> bool:
@@ -228,25 +290,30 @@ def _looks_like_folio(ln: Line, lines: list[Line], width: float, height: float, 
 
 def clean_chars(chars: list[dict], st: ParseSettings = DEFAULT) -> list[dict]:
     """Drop control characters and faux-bold duplicates (the same glyph drawn again, offset)."""
-    seen: dict[tuple[str, int, int], list[dict]] = {}
+    seen: dict[tuple[str, int, int], list[tuple[float, float]]] = {}
     out = []
     for c in chars:
         text = c["text"]
-        if not text or any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in text):
+        if _unwanted(text):
             continue
+        x, y = c["x0"], c["top"]
         tol = max(c["size"] * st.faux_bold_offset, 1.0)
-        kx, ky = int(c["x0"] // tol), int(c["top"] // tol)
-        dup = False
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for other in seen.get((text, kx + dx, ky + dy), ()):
-                    if abs(other["x0"] - c["x0"]) < tol and abs(other["top"] - c["top"]) < tol:
-                        dup = True
-        if dup:
+        # cells twice the tolerance: a glyph within it lies in this cell or the nearer neighbour
+        fx, fy = x / (2 * tol), y / (2 * tol)
+        kx, ky = int(fx // 1), int(fy // 1)
+        nx, ny = kx - 1 if fx - kx < 0.5 else kx + 1, ky - 1 if fy - ky < 0.5 else ky + 1
+        if any(abs(ox - x) < tol and abs(oy - y) < tol
+               for key in ((text, kx, ky), (text, nx, ky), (text, kx, ny), (text, nx, ny))
+               for ox, oy in seen.get(key, ())):
             continue
-        seen.setdefault((text, kx, ky), []).append(c)
+        seen.setdefault((text, kx, ky), []).append((x, y))
         out.append(c)
     return out
+
+
+@functools.lru_cache(maxsize=8192)
+def _unwanted(text: str) -> bool:
+    return not text or any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in text)
 
 
 def _inside(c: dict, bbox: tuple[float, float, float, float]) -> bool:
@@ -255,6 +322,7 @@ def _inside(c: dict, bbox: tuple[float, float, float, float]) -> bool:
     return bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_bold(fontname: str) -> bool:
     name = fontname.lower()
     return any(h in name for h in _BOLD_HINTS)
@@ -344,7 +412,7 @@ def _text_of(chars: list[dict], st: ParseSettings) -> str:
 
 def find_ruled_tables(page, chars: list[dict], number: int, st: ParseSettings = DEFAULT) -> list[RawTable]:
     """Ruled tables (drawn cell borders) with each cell's text joined across its wrapped lines."""
-    if len(page.edges) < 6:
+    if len(page.edges) < st.ruled_table_min_edges:
         return []
     found = []
     for table in page.find_tables():

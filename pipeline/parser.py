@@ -123,11 +123,12 @@ def parse_pages(pages: list[Page], path: Path, sha256: str | None = None,
     return Gazette(source=source, gazette=info, documents=documents, ocr_pages=ocr_pages)
 
 
-def parse_pdf(path: str | Path, jobs: int = 1, settings: ParseSettings = DEFAULT, ocr: OcrOptions | None = None
-              ) -> Gazette:
+def parse_pdf(path: str | Path, jobs: int = 1, settings: ParseSettings = DEFAULT, ocr: OcrOptions | None = None,
+              engine: str = "pdfium") -> Gazette:
     """Parse one gazette PDF; jobs > 1 reads its pages in that many worker processes; scanned
-    pages are read by OCR (ocr.OcrOptions: mode auto, never or force; a cache folder)."""
+    pages are read by OCR (ocr.OcrOptions: mode auto, never or force; a cache folder); engine
+    "pdfplumber" reads every page with the reference engine instead of PDFium (same result)."""
     path = Path(path)
-    pages = (read_pages_parallel(path, jobs, settings, ocr) if jobs > 1
-             else read_pages(path, settings=settings, ocr=ocr))
+    pages = (read_pages_parallel(path, jobs, settings, ocr, engine) if jobs > 1
+             else read_pages(path, settings=settings, ocr=ocr, engine=engine))
     return parse_pages(pages, path, settings=settings)

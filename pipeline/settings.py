@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ParseSettings:
+    # -- characters (chars.py) -------------------------------------------------------------------
+    em_box_descent: float = 0.12  # share of a character's em box below its baseline (CJK fonts' em box: -120..880)
+    space_object_max: float = 0.6  # ems: a text object no wider than this that PDFium reads as empty draws a space
+    ruled_table_min_edges: int = 6  # a page with fewer straight rules holds no ruled table (a header rule is 1-2)
     # -- characters to lines and tables (pages.py) --------------------------------------------
     space_ratio: float = 0.4  # a gap wider than this many ems between two characters reads as a space
     line_merge: float = 0.45  # characters whose middles are this many ems apart or less share a line

@@ -58,13 +58,14 @@ class GazetteStore:
     # -- writing ---------------------------------------------------------------------------------
     def ingest(self, paths, *, jobs: int | None = None, force: bool = False, replace: bool = False,
                file_timeout: float | None = None, max_memory_mb: int | None = None, ocr: str = "auto",
-               progress=None):
+               engine: str = "pdfium", progress=None):
         """Parse PDFs (files or folders, recursive), write parsed/, index them. Returns an
         ingest.IngestReport; a bad file is one failed result, the others go in. A copy of an
         issue already in replaces it only when at least as complete (pages, documents), or
         with replace. file_timeout (seconds) and max_memory_mb bound what a worker may spend on a
         chunk of pages: a hostile file fails as too slow or too large and the batch goes on.
-        ocr: auto (OCR the pages without a usable text layer), never, or force (every page)."""
+        ocr: auto (OCR the pages without a usable text layer), never, or force (every page).
+        engine: pdfium (fast) or pdfplumber (the reference engine; the same result)."""
         from .ingest import ingest
         from .workers import Budget
 
@@ -74,7 +75,7 @@ class GazetteStore:
         if max_memory_mb is not None:
             budget.max_memory = max_memory_mb << 20
         return ingest([paths] if isinstance(paths, (str, os.PathLike)) else list(paths), self.home, jobs=jobs,
-                      force=force, progress=progress, replace=replace, budget=budget, ocr=ocr)
+                      force=force, progress=progress, replace=replace, budget=budget, ocr=ocr, engine=engine)
 
     def reindex(self, *, stale: bool = False, jobs: int | None = None, progress=None):
         """Rebuild index/ from parsed/, or (stale) parse again the files an older parser read."""

@@ -402,7 +402,9 @@ def test_hostile_pdfs_fail_as_too_slow_or_too_large_and_the_batch_goes_on(tmp_pa
     assert r.exit_code == 1
     by_name = {f["path"].rsplit("/", 1)[-1]: f for f in json.loads(r.stdout)["files"]}
     assert by_name["good.pdf"]["status"] == "added"
-    assert by_name["xobjects.pdf"]["status"] == "failed" and "too slow" in by_name["xobjects.pdf"]["error"]
+    # pdfminer spends time on the nested forms, PDFium memory: either way one clear reason
+    xobjects = by_name["xobjects.pdf"]
+    assert xobjects["status"] == "failed" and ("too slow" in xobjects["error"] or "too large" in xobjects["error"])
     assert by_name["inflates.pdf"]["status"] == "failed" and "too large" in by_name["inflates.pdf"]["error"]
 
 

@@ -1,0 +1,312 @@
+"""Stage 1a: a page's characters, read by PDFium (fast, the default) or by pdfplumber (the
+reference), normalized at the source so the later stages cannot tell the engines apart.
+
+Both engines give each character as a dict with `text, x0, x1, top, bottom, size, fontname`
+(page coordinates from the top left, points). Where the engines would differ, the character is
+normalized here, the same way for both:
+- its box is the em box on its baseline (`ParseSettings.em_box_descent`), not the box a font's
+  declared descent gives (pdfminer takes the font descriptor's /Descent, often 0, PDFium the
+  font file's);
+- its advance is the font's width for the character (PDFium's loose box is the glyph's outline);
+- a glyph mapped to several characters ("——") is one character, as pdfminer gives it;
+- look-alike middle dots are one character, the subset tag is cut off the font name.
+
+PDFium reads a page about seven times faster than pdfminer, but it has no table finder; a page
+that has enough straight rules to hold a ruled table, is rotated, or holds rotated text is read
+by pdfplumber (`PageChars.needs_reference`)."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+from dataclasses import dataclass, field
+
+from .settings import DEFAULT, ParseSettings
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("pdfium", "pdfplumber")
+
+# characters that mean the same and that the engines' encodings map apart (U+30FB from one
+# CMap, U+00B7 from another): the form Chinese text uses
+CANONICAL = str.maketrans({"\u30fb": "\u00b7", "\uff65": "\u00b7", "\u2027": "\u00b7"})
+_LOOK_ALIKE = frozenset("\u30fb\uff65\u2027")
+
+
+@dataclass
+class PageChars:
+    number: int  # 1-based physical page
+    width: float
+    height: float
+    chars: list[dict] = field(default_factory=list)
+    n_images: int = 0
+    n_rules: int = 0  # straight path segments (a ruled table has many)
+    unusual: str = ""  # why PDFium's characters cannot stand for the reference's (rotation)
+
+    def needs_reference(self, st: ParseSettings = DEFAULT) -> bool:
+        """Read this page with pdfplumber: it may hold a ruled table, or PDFium's view of it differs."""
+        return bool(self.unusual) or self.n_rules >= st.ruled_table_min_edges
+
+
+def font_name(name: str) -> str:
+    """The font's name without its subset tag ("ABCDEF+SimHei" is SimHei: a random tag such as
+    "XHEIAB" must not read as a bold face)."""
+    tag, plus, rest = name.partition("+")
+    return rest if plus and len(tag) == 6 and tag.isalpha() and tag.isupper() else name
+
+
+def em_box(base: float, size: float, st: ParseSettings) -> tuple[float, float]:
+    """(top, bottom) of a character on the baseline `base` (from the top of the page)."""
+    return base - (1 - st.em_box_descent) * size, base + st.em_box_descent * size
+
+
+# -- pdfplumber (the reference) ---------------------------------------------------------------------
+
+def plumber_chars(page, st: ParseSettings = DEFAULT) -> list[dict]:
+    """pdfplumber's characters, normalized; a character that is not upright keeps its box."""
+    out = []
+    for c in page.chars:
+        m = c.get("matrix")
+        top, bottom = c["top"], c["bottom"]
+        if m and c.get("upright") and m[1] == 0 and m[2] == 0:
+            # the baseline: pdfminer's box is the descriptor's descent below the glyph origin
+            base = bottom + (c["y0"] - m[5])
+            top, bottom = em_box(base, c["size"], st)
+        out.append({"text": c["text"].translate(CANONICAL), "x0": c["x0"], "x1": c["x1"], "top": top,
+                    "bottom": bottom, "size": c["size"], "fontname": font_name(c["fontname"])})
+    return out
+
+
+# -- PDFium -----------------------------------------------------------------------------------------
+
+class _Pdfium:
+    """PDFium's functions as this module calls them: pointers come back as plain integers,
+    so a character costs two calls and no Python objects beyond its dict."""
+
+    def __init__(self) -> None:
+        import pypdfium2.raw as raw
+        from pypdfium2_raw.bindings import _libs
+
+        lib = _libs["pdfium"]
+        vp, i, d = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+
+        def fn(name, restype, *argtypes):
+            f = lib[name]
+            f.restype, f.argtypes = restype, list(argtypes)
+            return f
+
+        self.raw = raw
+        self.load_text = fn("FPDFText_LoadPage", vp, vp)
+        self.close_text = fn("FPDFText_ClosePage", None, vp)
+        self.count_chars = fn("FPDFText_CountChars", i, vp)
+        self.get_text = fn("FPDFText_GetText", i, vp, i, i, vp)
+        self.get_unicode = fn("FPDFText_GetUnicode", ctypes.c_uint, vp, i)
+        self.is_generated = fn("FPDFText_IsGenerated", i, vp, i)
+        self.text_object = fn("FPDFText_GetTextObject", vp, vp, i)
+        self.origin = fn("FPDFText_GetCharOrigin", i, vp, i, ctypes.POINTER(d), ctypes.POINTER(d))
+        self.font_size = fn("FPDFText_GetFontSize", d, vp, i)
+        self.loose_box = fn("FPDFText_GetLooseCharBox", i, vp, i, ctypes.POINTER(raw.FS_RECTF))
+        self.char_matrix = fn("FPDFText_GetMatrix", i, vp, i, ctypes.POINTER(raw.FS_MATRIX))
+        self.obj_font = fn("FPDFTextObj_GetFont", vp, vp)
+        self.font_embedded = fn("FPDFFont_GetIsEmbedded", i, vp)
+        self.obj_font_size = fn("FPDFTextObj_GetFontSize", i, vp, ctypes.POINTER(ctypes.c_float))
+        self.base_font_name = fn("FPDFFont_GetBaseFontName", ctypes.c_size_t, vp, vp, ctypes.c_size_t)
+        self.glyph_width = fn("FPDFFont_GetGlyphWidth", i, vp, ctypes.c_uint, ctypes.c_float,
+                              ctypes.POINTER(ctypes.c_float))
+        self.count_objects = fn("FPDFPage_CountObjects", i, vp)
+        self.get_object = fn("FPDFPage_GetObject", vp, vp, i)
+        self.object_type = fn("FPDFPageObj_GetType", i, vp)
+        self.object_bounds = fn("FPDFPageObj_GetBounds", i, vp, *[ctypes.POINTER(ctypes.c_float)] * 4)
+        self.object_matrix = fn("FPDFPageObj_GetMatrix", i, vp, ctypes.POINTER(raw.FS_MATRIX))
+        self.count_form_objects = fn("FPDFFormObj_CountObjects", i, vp)
+        self.get_form_object = fn("FPDFFormObj_GetObject", vp, vp, ctypes.c_ulong)
+        self.count_segments = fn("FPDFPath_CountSegments", i, vp)
+        self.get_segment = fn("FPDFPath_GetPathSegment", vp, vp, i)
+        self.segment_type = fn("FPDFPathSegment_GetType", i, vp)
+
+
+_API: _Pdfium | None = None
+
+
+def _api() -> _Pdfium:
+    global _API
+    if _API is None:
+        _API = _Pdfium()
+    return _API
+
+
+def pdfium_chars(pdf, number: int, st: ParseSettings = DEFAULT) -> PageChars:
+    """One 1-based page of a pypdfium2 PdfDocument as normalized characters, with its images
+    and rules counted."""
+    api = _api()
+    page = pdf[number - 1]
+    text_page = None
+    try:
+        left, bottom_edge, right, top_edge = page.get_mediabox()
+        out = PageChars(number, float(right - left), float(top_edge - bottom_edge))
+        if page.get_rotation():
+            out.unusual = "rotated page"
+            return out
+        text_objects: list[int] = []
+        _walk_objects(api, [api.get_object(page.raw, k) for k in range(api.count_objects(page.raw))],
+                      out, text_objects)
+        if not out.unusual:
+            text_page = api.load_text(page.raw)
+            out.chars, read = _read_chars(api, text_page, left, top_edge, st)
+            empty = [_empty_text(api, obj) for obj in text_objects if obj not in read]
+            _place_empty_objects(api, out, empty, left, top_edge, st)
+        return out
+    finally:
+        if text_page is not None:
+            api.close_text(text_page)
+        page.close()
+
+
+def _walk_objects(api: _Pdfium, objects: list, out: PageChars, text_objects: list[int]) -> None:
+    """Count images and straight rules, see whether any text is set rotated, and list the text
+    objects, through forms."""
+    raw = api.raw
+    matrix = raw.FS_MATRIX()
+    for obj in objects:
+        kind = api.object_type(obj)
+        if kind == raw.FPDF_PAGEOBJ_TEXT:
+            api.object_matrix(obj, matrix)
+            if matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
+                out.unusual = "rotated text"
+            text_objects.append(obj)
+        elif kind == raw.FPDF_PAGEOBJ_IMAGE:
+            out.n_images += 1
+        elif kind == raw.FPDF_PAGEOBJ_PATH:
+            n = api.count_segments(obj)
+            out.n_rules += sum(api.segment_type(api.get_segment(obj, k)) != raw.FPDF_SEGMENT_MOVETO
+                               for k in range(n)) if n > 2 else max(0, n - 1)
+        elif kind == raw.FPDF_PAGEOBJ_FORM:
+            _walk_objects(api, [api.get_form_object(obj, k) for k in range(api.count_form_objects(obj))],
+                          out, text_objects)
+
+
+@dataclass
+class _EmptyText:
+    """A text object that gave the text page no character: spaces, or glyphs PDFium dropped."""
+    x: float  # origin, PDF space
+    y: float
+    width: float  # of its bounds
+    size: float
+    font: int
+    embedded: bool  # its font is in the file (else PDFium draws with a stand-in that may lack glyphs)
+
+
+def _empty_text(api: _Pdfium, obj: int) -> _EmptyText:
+    matrix = api.raw.FS_MATRIX()
+    api.object_matrix(obj, matrix)
+    size = ctypes.c_float()
+    api.obj_font_size(obj, size)
+    edges = [ctypes.c_float() for _ in range(4)]
+    api.object_bounds(obj, *edges)
+    font = api.obj_font(obj)
+    return _EmptyText(matrix.e, matrix.f, edges[2].value - edges[0].value, size.value * matrix.d, font,
+                      bool(api.font_embedded(font)))
+
+
+def _place_empty_objects(api: _Pdfium, out: PageChars, empty: list[_EmptyText], left: float, top_edge: float,
+                         st: ParseSettings) -> None:
+    """An empty object that draws nothing visible in an embedded font is a space the text page
+    left out: it becomes a space character. One in a font the file does not embed may be a glyph
+    PDFium's stand-in font lacks; a visible one is text drawn again over itself (faux bold),
+    which costs nothing, or text the text page dropped. Where text may be lost, the page is read
+    by the reference engine."""
+    for e in empty:
+        x0, base = e.x - left, top_edge - e.y
+        if e.width <= st.space_object_max * e.size:
+            if e.embedded:
+                out.chars.append(_space(api, x0, base, e.size, e.font, st))
+                continue
+            out.unusual = "a glyph that PDFium's stand-in for a font not in the file lacks"
+            out.chars = []
+            return
+        near = st.faux_bold_offset * e.size + 1.0
+        if not any(abs(c["x0"] - x0) < near and abs(c["bottom"] - st.em_box_descent * c["size"] - base) < near
+                   for c in out.chars):
+            out.unusual = "text the PDFium text page leaves out"
+            out.chars = []
+            return
+
+
+def _font_name(api: _Pdfium, font: int) -> str:
+    length = api.base_font_name(font, None, 0)
+    buf = ctypes.create_string_buffer(max(1, length))
+    api.base_font_name(font, buf, length)
+    return font_name(buf.value.decode("utf-8", "replace"))
+
+
+def _advance(api: _Pdfium, font: int, ch: str, size: float) -> float | None:
+    """The character's advance from the font's own width table (/W, /Widths)."""
+    width = ctypes.c_float()
+    return width.value if api.glyph_width(font, ord(ch), size, width) else None
+
+
+def _space(api: _Pdfium, x0: float, base: float, size: float, font: int, st: ParseSettings) -> dict:
+    top, bottom = em_box(base, size, st)
+    adv = _advance(api, font, " ", size)
+    return {"text": " ", "x0": x0, "x1": x0 + (adv if adv is not None else size / 4), "top": top,
+            "bottom": bottom, "size": size, "fontname": _font_name(api, font)}
+
+
+def _read_chars(api: _Pdfium, text_page, left: float, top_edge: float, st: ParseSettings
+                ) -> tuple[list[dict], set[int]]:
+    """The text page's characters, and the text objects they came from."""
+    n = api.count_chars(text_page)
+    if n <= 0:
+        return [], set()
+    buf = ctypes.create_string_buffer((n + 1) * 2)
+    api.get_text(text_page, 0, n, buf)
+    text = buf.raw[: n * 2].decode("utf-16-le", errors="replace")
+    if len(text) != n:  # characters past the BMP take two UTF-16 units: read them one by one
+        text = "".join(chr(api.get_unicode(text_page, k) or 0xFFFD) for k in range(n))
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    at_x, at_y = ctypes.byref(ox), ctypes.byref(oy)
+    matrix = api.raw.FS_MATRIX()
+    box = api.raw.FS_RECTF()
+    out: list[dict] = []
+    read: set[int] = set()
+    names: dict[int, str] = {}  # font handle -> name
+    widths: dict[tuple[int, str, float], float] = {}
+    above, below = 1 - st.em_box_descent, st.em_box_descent  # the em box, as in em_box()
+    text_object, origin, is_generated = api.text_object, api.origin, api.is_generated
+    last_obj = prev_key = None
+    name = ""
+    font = 0
+    size = 0.0
+    for k in range(n):
+        ch = text[k]
+        if ch in "\r\n" or (ch.isspace() and is_generated(text_page, k)):
+            continue  # PDFium's own line breaks and its guesses at spaces (the lines stage judges gaps)
+        obj = text_object(text_page, k)
+        if obj != last_obj:
+            last_obj = obj
+            read.add(obj)
+            font = api.obj_font(obj)
+            name = names.get(font)
+            if name is None:
+                name = names[font] = _font_name(api, font)
+            api.char_matrix(text_page, k, matrix)
+            size = api.font_size(text_page, k) * (abs(matrix.d) or 1.0)
+        origin(text_page, k, at_x, at_y)
+        x0 = ox.value - left
+        base = top_edge - oy.value
+        key = (obj, x0, base)
+        if key == prev_key:  # one glyph, several characters: its width is the box's, not one character's
+            out[-1]["text"] += ch.translate(CANONICAL)
+            if api.loose_box(text_page, k, box):
+                out[-1]["x1"] = max(out[-1]["x1"], box.right - left)
+            continue
+        prev_key = key
+        wkey = (font, ch, size)
+        adv = widths.get(wkey)
+        if adv is None:
+            adv = widths[wkey] = _advance(api, font, ch, size) or size
+        if ch in _LOOK_ALIKE:
+            ch = ch.translate(CANONICAL)
+        out.append({"text": ch, "x0": x0, "x1": x0 + adv, "top": base - above * size,
+                    "bottom": base + below * size, "size": size, "fontname": name})
+    return out, read
