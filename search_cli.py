@@ -407,6 +407,45 @@ def stats(state, fmt):
                            [[str(s.gazettes), str(s.documents), str(s.tables), f"{s.index_bytes / 1024:.0f} KiB"]]))
 
 
+# -- the web page ----------------------------------------------------------------------
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but localhost shows the page to the network (it has no login).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0: any free port.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@click.pass_obj
+def serve(state, host, port, open_browser):
+    """A local search page over this home: search, documents, source pages, table downloads."""
+    from pipeline.web import make_server
+
+    state.store.stats()  # no index: one clear error with its hint, before listening
+    try:
+        server = make_server(state.store, host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{server.server_address[1]}/"
+    if host not in LOCAL_HOSTS:
+        click.echo(f"gazette: warning: listening on {host}: anyone who can reach this address can use the page; "
+                   "it has no login", err=True)
+    click.echo(f"serving {state.store.root} at {url} (Ctrl-C stops)", err=True)
+    click.echo(url)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("gazette: stopped", err=True)
+    finally:
+        server.server_close()
+
+
 def _terminate(signum, frame):
     raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: one line, workers stopped
 

@@ -2,7 +2,7 @@
 
 The public API (imported on first use, so `import pipeline` stays cheap):
 
-- `GazetteStore(home)`: ingest, search, show, tables, status, reindex, remove, stats of one home;
+- `GazetteStore(home)`: ingest, search, show, tables, cited_by, status, reindex, remove, stats of one home;
 - `parse_pdf(path)`: one PDF to a `Gazette` record, nothing written;
 - the records `Gazette`, `Document`, `Table`, and `ParseSettings` (the parser's tolerances);
 - `GazetteError`, the base of every error raised on purpose.
@@ -13,6 +13,7 @@ __version__ = "0.3.0"
 _EXPORTS = {
     "GazetteStore": "store",
     "DocumentRef": "store",
+    "Citation": "store",
     "parse_pdf": "parser",
     "Gazette": "model",
     "Document": "model",

@@ -31,6 +31,7 @@ ENGINES = ("pdfium", "pdfplumber")
 # CMap, U+00B7 from another): the form Chinese text uses
 CANONICAL = str.maketrans({"\u30fb": "\u00b7", "\uff65": "\u00b7", "\u2027": "\u00b7"})
 _LOOK_ALIKE = frozenset("\u30fb\uff65\u2027")
+_UNKNOWN = object()
 
 
 @dataclass
@@ -110,7 +111,10 @@ class _Pdfium:
         self.obj_font = fn("FPDFTextObj_GetFont", vp, vp)
         self.font_embedded = fn("FPDFFont_GetIsEmbedded", i, vp)
         self.obj_font_size = fn("FPDFTextObj_GetFontSize", i, vp, ctypes.POINTER(ctypes.c_float))
-        self.base_font_name = fn("FPDFFont_GetBaseFontName", ctypes.c_size_t, vp, vp, ctypes.c_size_t)
+        try:
+            self.base_font_name = fn("FPDFFont_GetBaseFontName", ctypes.c_size_t, vp, vp, ctypes.c_size_t)
+        except AttributeError:  # PDFium before 2024 calls it FPDFFont_GetFontName
+            self.base_font_name = fn("FPDFFont_GetFontName", ctypes.c_ulong, vp, vp, ctypes.c_ulong)
         self.glyph_width = fn("FPDFFont_GetGlyphWidth", i, vp, ctypes.c_uint, ctypes.c_float,
                               ctypes.POINTER(ctypes.c_float))
         self.count_objects = fn("FPDFPage_CountObjects", i, vp)
@@ -128,33 +132,51 @@ class _Pdfium:
 _API: _Pdfium | None = None
 
 
-def _api() -> _Pdfium:
+def pdfium_available() -> bool:
+    """Whether this PDFium build has every function the character source calls (an old
+    pypdfium2 may lack one: the reference engine reads everything then)."""
     global _API
     if _API is None:
-        _API = _Pdfium()
+        try:
+            _API = _Pdfium()
+        except (AttributeError, ImportError, OSError) as exc:
+            log.warning("PDFium lacks a function the fast path needs (%s); reading with pdfplumber", exc)
+            return False
+    return True
+
+
+def _api() -> _Pdfium:
+    if not pdfium_available():
+        raise RuntimeError("PDFium character source unavailable")
     return _API
 
 
 def pdfium_chars(pdf, number: int, st: ParseSettings = DEFAULT) -> PageChars:
     """One 1-based page of a pypdfium2 PdfDocument as normalized characters, with its images
-    and rules counted."""
+    and rules counted. Coordinates are pdfplumber's: x from the user space's origin, y down
+    from the top of the media box's height."""
     api = _api()
     page = pdf[number - 1]
     text_page = None
     try:
         left, bottom_edge, right, top_edge = page.get_mediabox()
-        out = PageChars(number, float(right - left), float(top_edge - bottom_edge))
+        height = float(top_edge - bottom_edge)
+        out = PageChars(number, float(right - left), height)
         if page.get_rotation():
             out.unusual = "rotated page"
             return out
-        text_objects: list[int] = []
+        text_objects: list[tuple[int, bool]] = []
         _walk_objects(api, [api.get_object(page.raw, k) for k in range(api.count_objects(page.raw))],
-                      out, text_objects)
+                      out, text_objects, in_form=False)
         if not out.unusual:
             text_page = api.load_text(page.raw)
-            out.chars, read = _read_chars(api, text_page, left, top_edge, st)
-            empty = [_empty_text(api, obj) for obj in text_objects if obj not in read]
-            _place_empty_objects(api, out, empty, left, top_edge, st)
+            out.chars, read, turned = _read_chars(api, text_page, height, st)
+            if turned:
+                out.unusual = "rotated text"
+                out.chars = []
+                return out
+            empty = [(_empty_text(api, obj), in_form) for obj, in_form in text_objects if obj not in read]
+            _place_empty_objects(api, out, empty, height, st)
         return out
     finally:
         if text_page is not None:
@@ -162,9 +184,10 @@ def pdfium_chars(pdf, number: int, st: ParseSettings = DEFAULT) -> PageChars:
         page.close()
 
 
-def _walk_objects(api: _Pdfium, objects: list, out: PageChars, text_objects: list[int]) -> None:
+def _walk_objects(api: _Pdfium, objects: list, out: PageChars, text_objects: list[tuple[int, bool]],
+                  in_form: bool) -> None:
     """Count images and straight rules, see whether any text is set rotated, and list the text
-    objects, through forms."""
+    objects (and whether each is inside a form), through forms."""
     raw = api.raw
     matrix = raw.FS_MATRIX()
     for obj in objects:
@@ -173,7 +196,7 @@ def _walk_objects(api: _Pdfium, objects: list, out: PageChars, text_objects: lis
             api.object_matrix(obj, matrix)
             if matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
                 out.unusual = "rotated text"
-            text_objects.append(obj)
+            text_objects.append((obj, in_form))
         elif kind == raw.FPDF_PAGEOBJ_IMAGE:
             out.n_images += 1
         elif kind == raw.FPDF_PAGEOBJ_PATH:
@@ -182,15 +205,15 @@ def _walk_objects(api: _Pdfium, objects: list, out: PageChars, text_objects: lis
                                for k in range(n)) if n > 2 else max(0, n - 1)
         elif kind == raw.FPDF_PAGEOBJ_FORM:
             _walk_objects(api, [api.get_form_object(obj, k) for k in range(api.count_form_objects(obj))],
-                          out, text_objects)
+                          out, text_objects, in_form=True)
 
 
 @dataclass
 class _EmptyText:
     """A text object that gave the text page no character: spaces, or glyphs PDFium dropped."""
-    x: float  # origin, PDF space
+    x: float  # origin, user space
     y: float
-    width: float  # of its bounds
+    ink: float  # width of its bounds: 0 for spaces (and for glyphs the font cannot draw)
     size: float
     font: int
     embedded: bool  # its font is in the file (else PDFium draws with a stand-in that may lack glyphs)
@@ -208,28 +231,31 @@ def _empty_text(api: _Pdfium, obj: int) -> _EmptyText:
                       bool(api.font_embedded(font)))
 
 
-def _place_empty_objects(api: _Pdfium, out: PageChars, empty: list[_EmptyText], left: float, top_edge: float,
+def _place_empty_objects(api: _Pdfium, out: PageChars, empty: list[tuple[_EmptyText, bool]], height: float,
                          st: ParseSettings) -> None:
-    """An empty object that draws nothing visible in an embedded font is a space the text page
-    left out: it becomes a space character. One in a font the file does not embed may be a glyph
-    PDFium's stand-in font lacks; a visible one is text drawn again over itself (faux bold),
-    which costs nothing, or text the text page dropped. Where text may be lost, the page is read
-    by the reference engine."""
-    for e in empty:
-        x0, base = e.x - left, top_edge - e.y
-        if e.width <= st.space_object_max * e.size:
+    """An empty object without ink in an embedded font is a space the text page left out: it
+    becomes a space character. One in a font the file does not embed may be a glyph PDFium's
+    stand-in font lacks; one with ink is text drawn again over itself (faux bold), which costs
+    nothing, or text the text page dropped. Where text may be lost, or where the object sits in a
+    form (whose placement the object's own matrix does not give), the page is read by the
+    reference engine."""
+    for e, in_form in empty:
+        x0, base = e.x, height - e.y
+        if in_form:
+            reason = "text in a form that the PDFium text page leaves out"
+        elif e.ink <= st.empty_object_ink * max(e.size, 1.0):
             if e.embedded:
                 out.chars.append(_space(api, x0, base, e.size, e.font, st))
                 continue
-            out.unusual = "a glyph that PDFium's stand-in for a font not in the file lacks"
-            out.chars = []
-            return
-        near = st.faux_bold_offset * e.size + 1.0
-        if not any(abs(c["x0"] - x0) < near and abs(c["bottom"] - st.em_box_descent * c["size"] - base) < near
+            reason = "a glyph that PDFium's stand-in for a font not in the file lacks"
+        else:
+            near = st.faux_bold_offset * e.size + 1.0
+            if any(abs(c["x0"] - x0) < near and abs(c["bottom"] - st.em_box_descent * c["size"] - base) < near
                    for c in out.chars):
-            out.unusual = "text the PDFium text page leaves out"
-            out.chars = []
-            return
+                continue  # drawn again over itself
+            reason = "text the PDFium text page leaves out"
+        out.unusual, out.chars = reason, []
+        return
 
 
 def _font_name(api: _Pdfium, font: int) -> str:
@@ -239,48 +265,60 @@ def _font_name(api: _Pdfium, font: int) -> str:
     return font_name(buf.value.decode("utf-8", "replace"))
 
 
-def _advance(api: _Pdfium, font: int, ch: str, size: float) -> float | None:
-    """The character's advance from the font's own width table (/W, /Widths)."""
-    width = ctypes.c_float()
-    return width.value if api.glyph_width(font, ord(ch), size, width) else None
-
-
 def _space(api: _Pdfium, x0: float, base: float, size: float, font: int, st: ParseSettings) -> dict:
     top, bottom = em_box(base, size, st)
-    adv = _advance(api, font, " ", size)
-    return {"text": " ", "x0": x0, "x1": x0 + (adv if adv is not None else size / 4), "top": top,
-            "bottom": bottom, "size": size, "fontname": _font_name(api, font)}
+    width = ctypes.c_float()
+    adv = width.value if api.glyph_width(font, 32, size, width) else size / 4
+    return {"text": " ", "x0": x0, "x1": x0 + adv, "top": top, "bottom": bottom, "size": size,
+            "fontname": _font_name(api, font)}
 
 
-def _read_chars(api: _Pdfium, text_page, left: float, top_edge: float, st: ParseSettings
-                ) -> tuple[list[dict], set[int]]:
-    """The text page's characters, and the text objects they came from."""
-    n = api.count_chars(text_page)
-    if n <= 0:
-        return [], set()
+def _code_points(api: _Pdfium, text_page, n: int) -> list[str]:
+    """The text page's n characters, one string each; a character past the BMP (two UTF-16 units,
+    two PDFium characters) is whole at its first index and empty at its second."""
     buf = ctypes.create_string_buffer((n + 1) * 2)
     api.get_text(text_page, 0, n, buf)
-    text = buf.raw[: n * 2].decode("utf-16-le", errors="replace")
-    if len(text) != n:  # characters past the BMP take two UTF-16 units: read them one by one
-        text = "".join(chr(api.get_unicode(text_page, k) or 0xFFFD) for k in range(n))
+    units = list(memoryview(buf.raw[: n * 2]).cast("H"))
+    out = [chr(u) for u in units]
+    k = 0
+    while k < n - 1:
+        if 0xD800 <= units[k] < 0xDC00 and 0xDC00 <= units[k + 1] < 0xE000:
+            out[k] = chr(0x10000 + ((units[k] - 0xD800) << 10) + (units[k + 1] - 0xDC00))
+            out[k + 1] = ""
+            k += 1
+        k += 1
+    return out
+
+
+def _read_chars(api: _Pdfium, text_page, height: float, st: ParseSettings
+                ) -> tuple[list[dict], set[int], bool]:
+    """The text page's characters, the text objects they came from, and whether any is set
+    rotated or mirrored (then the reference engine reads the page)."""
+    n = api.count_chars(text_page)
+    if n <= 0:
+        return [], set(), False
+    text = _code_points(api, text_page, n)
     ox, oy = ctypes.c_double(), ctypes.c_double()
     at_x, at_y = ctypes.byref(ox), ctypes.byref(oy)
     matrix = api.raw.FS_MATRIX()
     box = api.raw.FS_RECTF()
+    width = ctypes.c_float()
     out: list[dict] = []
     read: set[int] = set()
     names: dict[int, str] = {}  # font handle -> name
-    widths: dict[tuple[int, str, float], float] = {}
+    widths: dict[tuple[int, str], object] = {}  # (font, character) -> advance at size 1, or None
     above, below = 1 - st.em_box_descent, st.em_box_descent  # the em box, as in em_box()
     text_object, origin, is_generated = api.text_object, api.origin, api.is_generated
-    last_obj = prev_key = None
+    last_obj = prev_key = pending = None
     name = ""
     font = 0
-    size = 0.0
+    size = scale_x = raw_size = 0.0
     for k in range(n):
         ch = text[k]
-        if ch in "\r\n" or (ch.isspace() and is_generated(text_page, k)):
+        if not ch or ch in "\r\n" or (ch.isspace() and is_generated(text_page, k)):
             continue  # PDFium's own line breaks and its guesses at spaces (the lines stage judges gaps)
+        if ch == "\ufffe":  # PDFium's mark for a hyphen that ends a line
+            ch = "-"
         obj = text_object(text_page, k)
         if obj != last_obj:
             last_obj = obj
@@ -290,23 +328,34 @@ def _read_chars(api: _Pdfium, text_page, left: float, top_edge: float, st: Parse
             if name is None:
                 name = names[font] = _font_name(api, font)
             api.char_matrix(text_page, k, matrix)
-            size = api.font_size(text_page, k) * (abs(matrix.d) or 1.0)
+            if matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
+                return [], read, True
+            raw_size = api.font_size(text_page, k)
+            size, scale_x = raw_size * matrix.d, raw_size * matrix.a  # a holds the horizontal scaling too
         origin(text_page, k, at_x, at_y)
-        x0 = ox.value - left
-        base = top_edge - oy.value
+        x0 = ox.value
+        base = height - oy.value
         key = (obj, x0, base)
         if key == prev_key:  # one glyph, several characters: its width is the box's, not one character's
             out[-1]["text"] += ch.translate(CANONICAL)
             if api.loose_box(text_page, k, box):
-                out[-1]["x1"] = max(out[-1]["x1"], box.right - left)
+                out[-1]["x1"] = max(out[-1]["x1"], box.right)
             continue
         prev_key = key
-        wkey = (font, ch, size)
-        adv = widths.get(wkey)
-        if adv is None:
-            adv = widths[wkey] = _advance(api, font, ch, size) or size
+        unit = widths.get((font, ch), _UNKNOWN)
+        if unit is _UNKNOWN:
+            # the font's own width table (/W, /Widths), looked up by the character; none (or 0) for a Type3 font
+            found = api.glyph_width(font, ord(ch), 1.0, width) and width.value > 0
+            unit = widths[(font, ch)] = width.value if found else None
+        if pending is not None:  # a character without a width ends where the next one of its run starts
+            if pending[0] == obj and x0 > pending[1]["x0"]:
+                pending[1]["x1"] = x0
+            pending = None
         if ch in _LOOK_ALIKE:
             ch = ch.translate(CANONICAL)
-        out.append({"text": ch, "x0": x0, "x1": x0 + adv, "top": base - above * size,
-                    "bottom": base + below * size, "size": size, "fontname": name})
-    return out, read
+        c = {"text": ch, "x0": x0, "x1": x0 + (unit * scale_x if unit is not None else size / 2),
+             "top": base - above * size, "bottom": base + below * size, "size": size, "fontname": name}
+        if unit is None:  # the font has no width table to look it up in (a Type3 font)
+            pending = (obj, c)
+        out.append(c)
+    return out, read, False

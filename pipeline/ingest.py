@@ -198,6 +198,11 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
         _record_results(home, failed_early, lock_timeout)
 
     if todo:
+        # every import a worker or the dictionary needs happens here, before any fork: a module
+        # half-imported by the thread at the moment of a fork would stay locked in the worker
+        import jieba  # noqa: F401
+        import pdfplumber  # noqa: F401
+
         threading.Thread(target=_load_dictionary, args=(home,), daemon=True, name="jieba").start()
     for path, sha, pages, outcome in _parse_all(todo, jobs, progress, budget or Budget(), ocr_options, engine):
         t0 = time.perf_counter()
@@ -279,7 +284,8 @@ def _gazette_or_error(read, path: Path, sha: str):
 
 def _load_dictionary(home: Home) -> None:
     """jieba's dictionary (a second or more of work) loads here while the workers read pages,
-    instead of after them; the indexing waits for it (tokenizer.base_jieba holds a lock)."""
+    instead of after them; the indexing waits for it (tokenizer.base_jieba holds a lock). It
+    imports nothing (ingest did), so a worker forked meanwhile finds no import lock held."""
     try:
         home.cache.mkdir(parents=True, exist_ok=True)
         base_jieba(str(home.cache))

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chars import ENGINES, PageChars, pdfium_chars, plumber_chars
+from .chars import ENGINES, PageChars, pdfium_available, pdfium_chars, plumber_chars
 from .errors import (
     CorruptPdfError,
     EmptyFileError,
@@ -24,6 +24,11 @@ from .ocr import OcrOptions, text_layer_unusable
 from .settings import DEFAULT, ParseSettings
 
 log = logging.getLogger(__name__)
+
+try:
+    from pypdfium2 import PdfiumError
+except ImportError:  # pragma: no cover - pypdfium2 comes with pdfplumber
+    PdfiumError = OSError
 
 _BOLD_HINTS = ("bold", "heavy", "black", "hei", "demi", "semibold")
 
@@ -152,7 +157,7 @@ def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSett
     ocr = ocr or OcrOptions()
     check_engine(engine)
     reference = fast = None
-    if engine == "pdfium":
+    if engine == "pdfium" and pdfium_available():
         try:
             fast = open_pdfium(path)
         except CorruptPdfError as exc:  # the reference engine reads it, or says what is wrong
@@ -164,11 +169,18 @@ def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSett
         out = []
         for n in wanted:
             try:
-                ruled = None
-                chars = pdfium_chars(fast, n, settings) if fast is not None else None
+                ruled = chars = None
+                if fast is not None:
+                    try:
+                        chars = pdfium_chars(fast, n, settings)
+                    except PdfiumError as exc:  # a page PDFium cannot load: the reference may read it
+                        log.info("%s: PDFium cannot load page %d (%s)", path.name, n, exc)
                 if chars is None or chars.needs_reference(settings):
                     if reference is None:
                         reference = open_pdf(path)
+                    if n > len(reference.pages):  # counted in the page tree, absent from it
+                        log.warning("%s: page %d is counted in the file but is not there; skipped", path.name, n)
+                        continue
                     ruled = reference.pages[n - 1]
                     chars = PageChars(n, float(ruled.width), float(ruled.height), plumber_chars(ruled, settings),
                                       len(ruled.images))
@@ -297,7 +309,8 @@ def clean_chars(chars: list[dict], st: ParseSettings = DEFAULT) -> list[dict]:
         if _unwanted(text):
             continue
         x, y = c["x0"], c["top"]
-        tol = max(c["size"] * st.faux_bold_offset, 1.0)
+        # within a fraction of an em, and never as far as half the glyph's own width ("ll" is two letters)
+        tol = min(max(c["size"] * st.faux_bold_offset, 1.0), max((c["x1"] - c["x0"]) / 2, 0.3))
         # cells twice the tolerance: a glyph within it lies in this cell or the nearer neighbour
         fx, fy = x / (2 * tol), y / (2 * tol)
         kx, ky = int(fx // 1), int(fy // 1)

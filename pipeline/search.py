@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import forgiving
-from .index import StoredMeta, issuer_key, open_index, reads_index
+from .index import StoredMeta, issuer_key, open_index, reads_index, split_key
 from .model import page_at
 from .normalize import nfkc, normalize_doc_number, squash
 
@@ -56,6 +56,8 @@ class Hit:
     highlights: list[list[int]] = field(default_factory=list)  # [start, end) in snippet_text
     ocr: bool = False  # the document's text was read by OCR (a scan): its words may be misread
     relaxed: bool = False  # found by a forgiving fallback, not by the query as typed
+    position: int = 0  # 1-based place of the document in its gazette
+    pdf_page: int | None = None  # the physical PDF page of `page` (to open the source there)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -212,6 +214,10 @@ def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
     issue = None
     if meta.gazette_year and meta.gazette_number:
         issue = f"{meta.gazette_year}年第{meta.gazette_number}期"
+    page = page_at(meta.page_marks, meta.page_start, first_offset)
+    pdf_page = meta.pdf_page_start or None
+    if pdf_page and page is not None and meta.page_start is not None:
+        pdf_page += max(0, page - meta.page_start)  # printed pages run on with the physical ones in a document
     return Hit(
         doc_number=fields.get("number") or None,
         title=fields["title"],
@@ -224,12 +230,14 @@ def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
         gazette_issue=issue,
         page_start=meta.page_start,
         page_end=meta.page_end,
-        page=page_at(meta.page_marks, meta.page_start, first_offset),
+        page=page,
         score=round(float(score), 4),
         snippet=mark(text, marks),
         snippet_text=text,
         highlights=marks,
         ocr=meta.ocr_share > 0,
+        position=split_key(fields["key"])[1] + 1,
+        pdf_page=pdf_page,
     )
 
 
@@ -325,3 +333,31 @@ def find_document(index_dir: Path, number: str) -> list[dict]:
     key = normalize_doc_number(number) or squash(number)
     with ix.searcher() as s:
         return [dict(f) for f in s.documents(number=key)]
+
+
+@reads_index
+def query_needles(index_dir: Path, text: str) -> list[str]:
+    """The strings a query marks in a text (its terms and phrases, nothing under NOT)."""
+    from .tokenizer import using_index
+
+    if not text or not text.strip() or normalize_doc_number(text):
+        return []
+    ix = open_index(index_dir)
+    with using_index(index_dir):
+        q, _ = _parse_query(ix, text.strip())
+        return _highlight_strings(q)
+
+
+@reads_index
+def citing_documents(index_dir: Path, number: str) -> list[dict]:
+    """Stored fields of the documents that cite this 文号, newest first."""
+    from whoosh.query import Term
+
+    key = normalize_doc_number(number)
+    if not key:
+        return []
+    ix = open_index(index_dir)
+    with ix.searcher() as s:
+        found = [dict(s.stored_fields(d)) for d in s.search(Term("citations", key), limit=None).docs()]
+    found = [f for f in found if f.get("number") != key]
+    return sorted(found, key=lambda f: (f.get("date", ""), f["key"]), reverse=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 class ParseSettings:
     # -- characters (chars.py) -------------------------------------------------------------------
     em_box_descent: float = 0.12  # share of a character's em box below its baseline (CJK fonts' em box: -120..880)
-    space_object_max: float = 0.6  # ems: a text object no wider than this that PDFium reads as empty draws a space
+    empty_object_ink: float = 0.01  # ems: a text object PDFium reads as empty, with less ink than this, draws spaces
     ruled_table_min_edges: int = 6  # a page with fewer straight rules holds no ruled table (a header rule is 1-2)
     # -- characters to lines and tables (pages.py) --------------------------------------------
     space_ratio: float = 0.4  # a gap wider than this many ems between two characters reads as a space

@@ -13,7 +13,7 @@ Every method returns the typed records of the modules behind it; errors are the 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import NotFoundError
@@ -35,6 +35,20 @@ class DocumentRef:
 
     def to_dict(self) -> dict:
         return dict(self.document.to_dict(), gazette=self.gazette_id)
+
+
+@dataclass
+class Citation:
+    """A document that cites another, as the index holds it."""
+
+    doc_number: str | None
+    title: str
+    gazette: str
+    date: str | None
+    issuers: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass
@@ -119,6 +133,38 @@ class GazetteStore:
             g = self.gazette(gid)
             refs.append(DocumentRef(g, g.documents[pos]))
         return refs
+
+    def cited_by(self, doc_number: str) -> list[Citation]:
+        """The documents in the index that cite this 文号, newest first."""
+        from .index import StoredMeta, split_key
+        from .search import citing_documents
+
+        out = []
+        for f in citing_documents(self.home.index, doc_number):
+            gid, _ = split_key(f["key"])
+            meta = StoredMeta.from_dict(f["meta"])
+            out.append(Citation(f.get("number") or None, f.get("title", ""), gid, f.get("date") or None, meta.issuers))
+        return out
+
+    def highlight_terms(self, query: str) -> list[str]:
+        """What a query marks in a document's text: its words and phrases (search.find_spans finds them)."""
+        from .search import query_needles
+
+        return query_needles(self.home.index, query)
+
+    def source_pdf(self, gazette_id: str) -> Path:
+        """The PDF an ingested issue was read from, as the manifest records it (never a path
+        from elsewhere)."""
+        from .manifest import Manifest
+
+        for e in Manifest.load(self.home).files.values():
+            if e.gazette_id == gazette_id and e.status == "ingested":
+                path = Path(e.path)
+                if path.is_file():
+                    return path
+                raise NotFoundError(f"the source PDF of {gazette_id!r} is gone: {e.path}",
+                                    hint="restore the file, or ingest it again from where it is now")
+        raise NotFoundError(f"no ingested gazette {gazette_id!r}")
 
     def gazette(self, gazette_id: str) -> Gazette:
         path = self.home.parsed_file(gazette_id)

@@ -35,6 +35,36 @@ def sample_home(tmp_path_factory, sample_gazette):
     return home
 
 
+@pytest.fixture(scope="session")
+def web_home(tmp_path_factory, sample_home, sample_gazette):
+    """The sample home with its source PDF recorded in the manifest, plus an issue whose title and
+    text hold markup, quotes and ampersands (the page must show them as text). For the web tests."""
+    import copy
+    import shutil
+
+    from pipeline import Gazette, GazetteStore
+    from pipeline.manifest import Manifest, ManifestEntry
+    from pipeline.parser import file_sha256
+
+    home = tmp_path_factory.mktemp("web") / "home"
+    shutil.copytree(sample_home, home)
+    store = GazetteStore(home)
+    data = copy.deepcopy(sample_gazette.to_dict())
+    data["gazette"]["id"] = "hostile-2099-01"
+    doc = data["documents"][0]
+    doc.update(doc_number="城政发〔2099〕1号", doc_number_parts=None, title='<script>alert("x")</script> & "引号" '
+               "关于垃圾分类的通知", body="做好垃圾分类。<img src=x onerror=alert(1)> 见城政发〔2023〕5号。",
+               citations=["城政发〔2023〕5号"], tables=[], date="2099-01-01")
+    data["documents"] = [doc]
+    Gazette.from_dict(data).save(store.home.parsed_file("hostile-2099-01"))
+    manifest = Manifest()
+    sha = file_sha256(SAMPLE_PDF)
+    manifest.files[sha] = ManifestEntry(str(SAMPLE_PDF), sha, "ingested", sample_gazette.gazette.id)
+    manifest.save(store.home)
+    assert store.reindex().indexed == 2
+    return home
+
+
 @pytest.fixture
 def run(sample_home):
     from click.testing import CliRunner

@@ -141,3 +141,150 @@ def test_cli_parse_takes_the_engine(run, tmp_path):
     assert json.loads(fast.stdout)["documents"]
     bad = run("parse", str(path), "--engine", "pdfminer")
     assert bad.exit_code == 2 and "pdfminer" in bad.output
+
+
+# -- layouts PDFium and pdfminer read differently unless normalized (found by a second read) -------
+
+def _vera_page(path, draw, size=(595, 842)):
+    from pathlib import Path
+
+    import reportlab
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("Vera", str(Path(reportlab.__file__).parent / "fonts" / "Vera.ttf")))
+    c = canvas.Canvas(str(path), pagesize=size)
+    c.setFont("Vera", 12)
+    c.drawString(72, 760, "Reference line")
+    draw(c)
+    c.showPage()
+    c.save()
+
+
+def _text(c, x, y, text, **how):
+    t = c.beginText(x, y)
+    t.setFont("Vera", how.pop("size", 12))
+    for name, value in how.items():
+        getattr(t, name)(value)
+    t.textOut(text)
+    c.drawText(t)
+
+
+def _form(c):
+    c.beginForm("F1")
+    c.setFont("Vera", 10)
+    c.drawString(0, 0, "Scaled form text")
+    c.endForm()
+    c.saveState()
+    c.translate(72, 600)
+    c.scale(1.5, 1.5)
+    c.doForm("F1")
+    c.restoreState()
+
+
+def _scaled(c):
+    c.saveState()
+    c.scale(1.5, 1.5)
+    c.setFont("Vera", 10)
+    c.drawString(48, 460, "Scaled page text")
+    c.restoreState()
+
+
+def _faux_narrow(c):
+    from reportlab.pdfbase import pdfmetrics
+
+    w = pdfmetrics.stringWidth("Article ", "Vera", 12)
+    c.drawString(72, 700, "Article ")
+    c.drawString(72 + w, 700, "1")
+    c.drawString(72 + w + 0.3, 700, "1")  # drawn again, offset: faux bold
+    c.drawString(72 + w + pdfmetrics.stringWidth("1", "Vera", 12), 700, " applies")
+
+
+LAYOUTS = {
+    "horizontal scaling": (lambda c: _text(c, 72, 700, "Condensed words here", setHorizScale=50), "Condensed"),
+    "character spacing": (lambda c: _text(c, 72, 700, "Spaced words here", setCharSpace=3), "Spaced"),
+    "scaled form": (_form, "Scaled form text"),
+    "scaled page": (_scaled, "Scaled page text"),
+    "narrow faux bold": (_faux_narrow, "Article 1 applies"),
+    "double letters": (lambda c: c.drawString(72, 700, "Hello all tall walls"), "Hello all tall walls"),
+    "hyphen at a line end": (lambda c: (c.drawString(72, 700, "COVID-"), c.drawString(72, 682, "19 plan")),
+                             "COVID-"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_unusual_text_settings_read_the_same(name, tmp_path):
+    draw, expect = LAYOUTS[name]
+    path = tmp_path / "p.pdf"
+    _vera_page(path, draw)
+    lines = {e: [ln.text for ln in read_pages(path, engine=e)[0].lines] for e in ("pdfium", "pdfplumber")}
+    assert lines["pdfium"] == lines["pdfplumber"]
+    assert any(expect in t for t in lines["pdfium"]), lines
+    doc = pdfium.PdfDocument(path)
+    try:
+        fast = pdfium_chars(doc, 1)
+    finally:
+        doc.close()
+    with pdfplumber.open(path) as pdf:
+        reference = plumber_chars(pdf.pages[0])
+    if not fast.needs_reference():
+        a = [c for c in clean_chars(fast.chars) if not c["text"].isspace()]
+        b = [c for c in clean_chars(reference) if not c["text"].isspace()]
+        assert [c["text"] for c in a] == [c["text"] for c in b]
+        for x, y in zip(a, b):
+            assert abs(x["x0"] - y["x0"]) < 0.2 and abs(x["x1"] - y["x1"]) < 0.2 and abs(x["top"] - y["top"]) < 0.2
+
+
+def test_a_media_box_away_from_the_origin(tmp_path):
+    plain, moved = tmp_path / "plain.pdf", tmp_path / "moved.pdf"
+    _vera_page(plain, lambda c: c.drawString(72, 700, "Second line"))
+    doc = pdfium.PdfDocument(plain)
+    doc[0].set_mediabox(100, 200, 695, 1042)
+    doc.save(moved)
+    doc.close()
+    pages = {e: read_pages(moved, engine=e)[0] for e in ("pdfium", "pdfplumber")}
+    assert [(ln.text, round(ln.x0, 1), round(ln.top, 1)) for ln in pages["pdfium"].lines] == \
+           [(ln.text, round(ln.x0, 1), round(ln.top, 1)) for ln in pages["pdfplumber"].lines]
+    assert pages["pdfium"].height == pages["pdfplumber"].height == 842
+
+
+def _raw_pdf(content: bytes, count: int = 1, font: bytes | None = None, extra: list[bytes] = ()) -> bytes:
+    from support.hostile_pdfs import _pdf, _stream
+
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count %d >>" % count,
+                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >>"
+                 b" /Contents 4 0 R >>", _stream(b"", content),
+                 font or b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+                 *extra])
+
+
+def test_pages_counted_but_absent_are_skipped_by_both_engines(tmp_path):
+    from pipeline.pages import page_count
+
+    path = tmp_path / "count.pdf"
+    path.write_bytes(_raw_pdf(b"BT /F1 12 Tf 72 760 Td (Hello page one) Tj ET", count=3))
+    assert page_count(path) == 3  # what the page tree says
+    for engine in ("pdfium", "pdfplumber"):
+        pages = read_pages(path, engine=engine)
+        assert [[ln.text for ln in p.lines] for p in pages] == [["Hello page one"]], engine
+
+
+def test_a_character_past_the_bmp_is_kept(tmp_path):
+    from support.hostile_pdfs import _stream
+
+    cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def /CMapType 2 def\n"
+            b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+            b"3 beginbfchar <0001> <D840DC00> <0002> <4E2D> <0003> <6587> endbfchar\n"
+            b"endcmap CMapName currentdict /CMap defineresource pop end end")
+    font = (b"<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /Identity-H /DescendantFonts [6 0 R]"
+            b" /ToUnicode 7 0 R >>")
+    descendant = (b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /SimSun /CIDSystemInfo << /Registry (Adobe)"
+                  b" /Ordering (Identity) /Supplement 0 >> /FontDescriptor 8 0 R /DW 1000 >>")
+    descriptor = (b"<< /Type /FontDescriptor /FontName /SimSun /Flags 4 /FontBBox [0 -120 1000 880] /ItalicAngle 0"
+                  b" /Ascent 880 /Descent -120 /CapHeight 700 /StemV 80 >>")
+    path = tmp_path / "astral.pdf"
+    path.write_bytes(_raw_pdf(b"BT /F1 12 Tf 72 700 Td <00020003000100020003> Tj ET", font=font,
+                              extra=[descendant, _stream(b"", cmap), descriptor]))
+    for engine in ("pdfium", "pdfplumber"):
+        assert [ln.text for ln in read_pages(path, engine=engine)[0].lines] == ["中文\U00020000中文"], engine
