@@ -366,23 +366,37 @@ def show(state, doc_number, fmt):
 
 @cli.command()
 @click.argument("doc_number", required=False)
-@format_option("csv", "json", "xlsx")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (required for xlsx).")
+@click.option("--search", "words", help="Only tables whose caption, header or cells hold all these words.")
+@click.option("--column", help="Only tables with a column of this name (normalized: 事项 finds `事 项（万元）`).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx", "sqlite", "list"]), default=None,
+              help="csv (default), json, xlsx or sqlite (both need -o), or list: one line a table "
+                   "(the default with --search or --column).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (xlsx and sqlite need it).")
 @click.pass_obj
-def tables(state, doc_number, fmt, output):
-    """Export tables (of one document, or all), each row with its 文号 and the table's caption."""
+def tables(state, doc_number, words, column, fmt, output):
+    """Export tables (of one document, or all), each row with its 文号 and the table's caption;
+    --search and --column find tables across every issue."""
     from pipeline import export
     from pipeline.model import atomic_write_text
     from pipeline.normalize import normalize_doc_number
 
     if doc_number and not normalize_doc_number(doc_number):
         raise click.BadParameter(f"{doc_number!r} is not a 文号", param_hint="DOC_NUMBER")
-    found = state.store.tables(doc_number)
+    fmt = fmt or ("list" if words or column else "csv")
+    if fmt in ("xlsx", "sqlite") and not output:
+        raise click.UsageError(f"--format {fmt} needs -o FILE.{'xlsx' if fmt == 'xlsx' else 'db'}")
+    if fmt == "sqlite":
+        report = state.store.export_sqlite(output, doc_number, search=words, column=column)
+        click.echo(f"wrote {report.tables} table(s), {report.rows} rows, {len(report.views)} view(s) to {output}",
+                   err=True)
+        return
+    found = state.store.tables(doc_number, search=words, column=column)
     if not found:
         click.echo(f"no tables{' in ' + doc_number if doc_number else ''}", err=True)
+    if fmt == "list":
+        _list_tables(found, column)
+        return
     if fmt == "xlsx":
-        if not output:
-            raise click.UsageError("--format xlsx needs -o FILE.xlsx")
         export.write_xlsx(found, Path(output))
         click.echo(f"wrote {len(found)} table(s) to {output}", err=True)
         return
@@ -392,6 +406,36 @@ def tables(state, doc_number, fmt, output):
         click.echo(f"wrote {len(found)} table(s) to {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def _list_tables(found, column) -> None:
+    from pipeline.table_data import typed_columns
+
+    rows = []
+    for t in found:
+        cols = typed_columns(t.table)
+        shown = ", ".join(c.name + (f"（{c.unit}）" if c.unit else "") + ("" if c.type == "text" else f" [{c.type}]")
+                          for c in cols)
+        rows.append([t.doc_number or "—", t.table.caption or t.title, t.pages or "—", str(len(t.rows)), shown,
+                     t.gazette])
+    if rows:
+        click.echo(aligned(["文号", "表题", "页码", "行", "列", "公报"], rows))
+
+
+@cli.group()
+def export():
+    """Export the home's data for other tools."""
+
+
+@export.command("sqlite")
+@click.argument("output", type=click.Path(dir_okay=False))
+@click.pass_obj
+def export_sqlite(state, output):
+    """One SQLite database of every issue, document and table: typed cells, a view per table
+    family across issues (opens in Datasette as it is)."""
+    report = state.store.export_sqlite(output)
+    click.echo(f"wrote {report.gazettes} gazette(s), {report.documents} documents, {report.tables} tables, "
+               f"{report.rows} rows and {len(report.views)} view(s) to {output}", err=True)
 
 
 @cli.command()

@@ -4,6 +4,7 @@ The public API (imported on first use, so `import pipeline` stays cheap):
 
 - `GazetteStore(home)`: ingest, search, show, tables, cited_by, status, reindex, remove, stats of one home;
 - `parse_pdf(path)`: one PDF to a `Gazette` record, nothing written;
+- `tables_frame(home)`: every table cell of a home as a pandas DataFrame (pandas installed);
 - the records `Gazette`, `Document`, `Table`, and `ParseSettings` (the parser's tolerances);
 - `GazetteError`, the base of every error raised on purpose.
 """
@@ -15,6 +16,7 @@ _EXPORTS = {
     "DocumentRef": "store",
     "Citation": "store",
     "parse_pdf": "parser",
+    "tables_frame": "store",
     "Gazette": "model",
     "Document": "model",
     "Table": "model",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Gazette, Table
+from .normalize import squash
 
 META_COLUMNS = ["文号", "标题", "表题", "附件", "页码", "公报"]
 
@@ -23,6 +24,7 @@ class TableExport:
     title: str
     position: int  # 1-based among the document's tables
     table: Table
+    document_position: int = 0  # 0-based place of the document in its issue
 
     @property
     def header(self) -> list[str]:
@@ -56,11 +58,35 @@ def collect_tables(parsed_dir: Path, number: str | None = None) -> list[TableExp
     out = []
     for f in sorted(parsed_dir.glob("*.json")):
         g = Gazette.load(f)
-        for doc in g.documents:
+        for pos, doc in enumerate(g.documents):
             if number and doc.doc_number != number:
                 continue
             for k, t in enumerate(doc.tables):
-                out.append(TableExport(g.gazette.id, doc.doc_number, doc.title, k + 1, t))
+                out.append(TableExport(g.gazette.id, doc.doc_number, doc.title, k + 1, t, pos))
+    return out
+
+
+def select_tables(tables: list[TableExport], words: str | None = None, column: str | None = None
+                  ) -> list[TableExport]:
+    """The tables whose caption, header or cells hold every one of the words (compared without
+    spaces and full/half-width differences), and that have a column of this normalized name (or
+    one containing it, when none has it exactly)."""
+    from .table_data import normalize_header, typed_columns
+
+    out = tables
+    if words:
+        needles = [squash(w).lower() for w in words.split() if squash(w)]
+
+        def text_of(t: TableExport) -> str:
+            parts = [t.table.caption or "", t.table.attachment or "", *t.header] + [c for r in t.rows for c in r]
+            return squash("\n".join(parts)).lower()
+
+        out = [t for t in out if all(n in text_of(t) for n in needles)]
+    if column:
+        want = normalize_header(column)[0]
+        names = {id(t): [c.name for c in typed_columns(t.table)] for t in out}
+        exact = [t for t in out if want in names[id(t)]]
+        out = exact or [t for t in out if any(want in n for n in names[id(t)])]
     return out
 
 

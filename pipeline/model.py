@@ -34,9 +34,14 @@ class Table:
     rows: list[list[str]]
     pdf_page_start: int = 0
     pdf_page_end: int = 0
+    row_pages: list[int] = field(default_factory=list)  # the physical page each row is printed on
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def row_page(self, k: int) -> int:
+        """The physical page of row k (the table's first page for files parsed before row_pages)."""
+        return self.row_pages[k] if k < len(self.row_pages) else self.pdf_page_start
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Table:

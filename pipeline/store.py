@@ -16,7 +16,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import NotFoundError
+from .errors import GazetteError, NotFoundError
 from .home import Home
 from .manifest import ManifestEntry
 from .model import Document, Gazette
@@ -173,9 +173,11 @@ class GazetteStore:
                                 hint="`gazette reindex` rebuilds the index from parsed/")
         return Gazette.load(path)
 
-    def tables(self, doc_number: str | None = None):
-        """Every table (or those of one document) with its document and issue: export.TableExport."""
-        from .export import collect_tables
+    def tables(self, doc_number: str | None = None, *, search: str | None = None, column: str | None = None):
+        """Every table (or those of one document) with its document and issue: export.TableExport.
+        search: only tables whose caption, header or cells hold all these words; column: only
+        tables with a column of this normalized name (事项 finds `事 项`; 总投资 finds 总投资（万元）)."""
+        from .export import collect_tables, select_tables
         from .normalize import normalize_doc_number
 
         number = None
@@ -184,7 +186,48 @@ class GazetteStore:
             if not number:
                 raise NotFoundError(f"{doc_number!r} is not a 文号")
             self.show(number)  # an unknown number is an error, not an empty list
-        return collect_tables(self.home.parsed, number)
+        return select_tables(collect_tables(self.home.parsed, number), search, column)
+
+    def export_sqlite(self, out: str | os.PathLike, doc_number: str | None = None, *, search: str | None = None,
+                      column: str | None = None):
+        """One SQLite database of the issues, documents and tables (typed cells, a view per
+        header family across issues): sqlite_export.SqliteReport. Replaces out atomically."""
+        from .sqlite_export import export_sqlite
+
+        tables = self.tables(doc_number, search=search, column=column)
+        selected = doc_number or search or column
+        wanted = {t.gazette for t in tables}
+        gazettes = [Gazette.load(f) for f in sorted(self.home.parsed.glob("*.json"))]
+        if selected:
+            gazettes = [g for g in gazettes if g.gazette.id in wanted]
+        return export_sqlite(gazettes, tables, Path(out))
+
+    def tables_frame(self):
+        """Every table cell as a pandas DataFrame (long form: one row per cell, with its issue,
+        document, table, row, column name, unit, type, printed text and typed value)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise GazetteError("pandas is not installed",
+                               hint="pip install -e '.[analysis]' (or pip install pandas)") from None
+        from .table_data import parse_cell, typed_columns
+
+        records = []
+        for t in self.tables():
+            cols = typed_columns(t.table)
+            for k, row in enumerate(t.rows):
+                for c in cols:
+                    text = row[c.position] if c.position < len(row) else ""
+                    v = parse_cell(text)
+                    records.append({"gazette": t.gazette, "doc_number": t.doc_number, "document": t.title,
+                                    "table": t.position, "caption": t.table.caption, "row": k + 1,
+                                    "pdf_page": t.table.row_page(k), "column": c.name, "unit": c.unit,
+                                    "type": c.type, "text": text,
+                                    "number": v.number if v.kind in ("integer", "decimal") else None,
+                                    "value": v.text})
+        return pd.DataFrame.from_records(records, columns=["gazette", "doc_number", "document", "table", "caption",
+                                                          "row", "pdf_page", "column", "unit", "type", "text",
+                                                          "number", "value"])
 
     def status(self, *, with_warnings: bool = False) -> list[StatusEntry]:
         """Every file the manifest has seen, by path; with_warnings: only ingested gazettes the
@@ -211,3 +254,8 @@ class GazetteStore:
     @property
     def root(self) -> Path:
         return self.home.root
+
+
+def tables_frame(home: str | os.PathLike):
+    """Every table cell of a home as a pandas DataFrame: GazetteStore(home).tables_frame()."""
+    return GazetteStore(home).tables_frame()

@@ -119,6 +119,7 @@ def build_tables(items: list, layout: Layout) -> list[Table]:
                 current.rows[-1] = _join_rows(current.rows[-1], rows[0])
                 rows = rows[1:]
             current.rows.extend(rows)
+            current.row_pages.extend([raw.page] * len(rows))
             current.page_end = layout.printed_page(raw.page)
             current.pdf_page_end = raw.page
         else:
@@ -133,6 +134,7 @@ def build_tables(items: list, layout: Layout) -> list[Table]:
                 rows=[list(r) for r in raw.rows[n_head:]],
                 pdf_page_start=raw.page,
                 pdf_page_end=raw.page,
+                row_pages=[raw.page] * (len(raw.rows) - n_head),
             )
             tables.append(current)
         last_raw = raw

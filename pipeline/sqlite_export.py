@@ -1,0 +1,175 @@
+"""One SQLite database across every ingested issue, for analysts (opens in Datasette as it is):
+
+    gazettes        one row per issue
+    documents       one row per document (gazette_id → gazettes)
+    tables          one row per table (document_id → documents), with its header family
+    table_columns   name, printed header, unit and type of each column
+    table_rows      one row per printed row, with its printed and physical page
+    cells           printed text beside the typed value (number, or date/period text)
+    "表：<columns>" one view per header family: the rows of every table, in any issue, that prints
+                    the same columns, one column per table column with its typed value
+
+Written with sqlite-utils beside the target and moved over it when complete, so a reader never
+sees half a database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import GazetteError
+from .export import TableExport
+from .model import Gazette
+from .table_data import ColumnInfo, header_family, parse_cell, typed_columns
+
+VIEW_NAME_CHARS = 48  # a family view is named after its columns, cut here (plus a short hash)
+
+
+@dataclass
+class SqliteReport:
+    path: str
+    gazettes: int = 0
+    documents: int = 0
+    tables: int = 0
+    rows: int = 0
+    cells: int = 0
+    views: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _view_name(family: str) -> str:
+    base = "表：" + "、".join(family.split("|"))
+    if len(base) <= VIEW_NAME_CHARS:
+        return base
+    return base[:VIEW_NAME_CHARS] + "…" + hashlib.sha1(family.encode()).hexdigest()[:6]
+
+
+def _quote_id(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def export_sqlite(gazettes: list[Gazette], tables: list[TableExport], out: Path) -> SqliteReport:
+    """Write the database of these tables (and the issues and documents they are in, plus every
+    document of those issues) to out, replacing it atomically."""
+    import sqlite_utils
+
+    out = Path(out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    report = SqliteReport(str(out))
+    try:
+        db = sqlite_utils.Database(tmp)
+        _write(db, gazettes, tables, report)
+        db.close()
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise GazetteError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return report
+
+
+def _write(db, gazettes: list[Gazette], tables: list[TableExport], report: SqliteReport) -> None:
+    wanted = {t.gazette for t in tables}
+    db["gazettes"].insert_all(
+        ({"id": g.gazette.id, "title": g.gazette.title, "year": g.gazette.year, "number": g.gazette.number,
+          "total_number": g.gazette.total_number, "published": g.gazette.published,
+          "publisher": g.gazette.publisher, "source_file": g.source.file, "pages": g.source.pages,
+          "parser_version": g.source.parser_version} for g in gazettes if g.gazette.id in wanted or not tables),
+        pk="id", replace=True)
+    docs = []
+    for g in gazettes:
+        if g.gazette.id not in wanted and tables:
+            continue
+        for pos, d in enumerate(g.documents):
+            docs.append({"id": f"{g.gazette.id}#{pos}", "gazette_id": g.gazette.id, "position": pos + 1,
+                         "doc_number": d.doc_number, "title": d.title, "doc_type": d.doc_type,
+                         "issuers": json.dumps(d.issuers, ensure_ascii=False), "date": d.date, "category": d.category,
+                         "page_start": d.page_start, "page_end": d.page_end, "pdf_page_start": d.pdf_page_start,
+                         "pdf_page_end": d.pdf_page_end})
+    db["documents"].insert_all(docs, pk="id", foreign_keys=[("gazette_id", "gazettes", "id")], replace=True)
+    table_rows, column_rows, row_rows, cell_rows = [], [], [], []
+    families: dict[str, list[list[ColumnInfo]]] = defaultdict(list)
+    row_id = 0
+    for t in tables:
+        cols = typed_columns(t.table)
+        family = header_family(cols)
+        families[family].append(cols)
+        table_id = f"{t.gazette}#{t.document_position}#{t.position}"
+        table_rows.append({"id": table_id, "document_id": f"{t.gazette}#{t.document_position}",
+                           "gazette_id": t.gazette, "position": t.position, "caption": t.table.caption,
+                           "attachment": t.table.attachment, "page_start": t.table.page_start,
+                           "page_end": t.table.page_end, "pdf_page_start": t.table.pdf_page_start,
+                           "pdf_page_end": t.table.pdf_page_end, "n_rows": len(t.rows), "n_columns": len(cols),
+                           "family": family})
+        column_rows += [{"table_id": table_id, **c.to_dict()} for c in cols]
+        for k, row in enumerate(t.rows):
+            row_id += 1
+            pdf_page = t.table.row_page(k)
+            printed = (t.table.page_start + pdf_page - t.table.pdf_page_start
+                       if t.table.page_start is not None and t.table.pdf_page_start else None)
+            row_rows.append({"id": row_id, "table_id": table_id, "row_index": k + 1, "page": printed,
+                             "pdf_page": pdf_page})
+            for c in cols:
+                text = row[c.position] if c.position < len(row) else ""
+                v = parse_cell(text)
+                number = v.number if v.kind in ("integer", "decimal") else None
+                if number is not None and v.kind == "integer":
+                    number = int(number)
+                cell_rows.append({"row_id": row_id, "table_id": table_id, "column_position": c.position, "text": text,
+                                  "kind": v.kind, "number": number, "value": v.text, "unit": v.unit})
+    db["tables"].insert_all(table_rows, pk="id", replace=True,
+                            foreign_keys=[("document_id", "documents", "id"), ("gazette_id", "gazettes", "id")])
+    db["table_columns"].insert_all(column_rows, pk=("table_id", "position"), replace=True,
+                                   foreign_keys=[("table_id", "tables", "id")])
+    db["table_rows"].insert_all(row_rows, pk="id", replace=True, foreign_keys=[("table_id", "tables", "id")])
+    db["cells"].insert_all(cell_rows, pk=("row_id", "column_position"), replace=True,
+                           foreign_keys=[("row_id", "table_rows", "id"), ("table_id", "tables", "id")])
+    for table, columns in (("documents", ["doc_number"]), ("documents", ["gazette_id"]), ("tables", ["family"]),
+                           ("tables", ["document_id"]), ("table_columns", ["name"]), ("table_rows", ["table_id"]),
+                           ("cells", ["table_id", "column_position"])):
+        if db[table].exists():
+            db[table].create_index(columns, if_not_exists=True)
+    report.gazettes, report.documents = db["gazettes"].count, db["documents"].count
+    report.tables, report.rows = len(table_rows), len(row_rows)
+    report.cells = len(cell_rows)
+    for family, members in sorted(families.items()):
+        name = _view_name(family)
+        db.create_view(name, _family_sql(family, members), replace=True)
+        report.views.append(name)
+
+
+def _family_sql(family: str, members: list[list[ColumnInfo]]) -> str:
+    """The view of one header family: a typed value per column where every table of the family
+    agrees on the column's type, else the printed text."""
+    first = members[0]
+    picks, used = [], set()
+    for c in first:
+        kinds = {m[c.position].type for m in members if c.position < len(m)}
+        units = {m[c.position].unit for m in members if c.position < len(m)}
+        label = c.name + (f"（{c.unit}）" if len(units) == 1 and c.unit else "")
+        while label in used:
+            label += "'"
+        used.add(label)
+        if kinds <= {"integer", "decimal"}:
+            value = "c.number"
+        elif kinds <= {"date", "period"}:
+            value = "c.value"
+        else:
+            value = "c.text"
+        picks.append(f"MAX(CASE WHEN c.column_position = {c.position} THEN {value} END) AS {_quote_id(label)}")
+    return ("SELECT t.gazette_id AS gazette, d.doc_number AS 文号, d.title AS 文件, t.caption AS 表题, "
+            "r.row_index AS 行, r.page AS 页码, " + ", ".join(picks) +
+            " FROM table_rows r JOIN tables t ON t.id = r.table_id JOIN documents d ON d.id = t.document_id"
+            " JOIN cells c ON c.row_id = r.id"
+            f" WHERE t.family = {_quote_text(family)} GROUP BY r.id ORDER BY t.gazette_id, t.id, r.row_index")
