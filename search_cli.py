@@ -368,12 +368,13 @@ def show(state, doc_number, fmt):
 @click.argument("doc_number", required=False)
 @click.option("--search", "words", help="Only tables whose caption, header or cells hold all these words.")
 @click.option("--column", help="Only tables with a column of this name (normalized: 事项 finds `事 项（万元）`).")
+@click.option("--gazette", help="Only tables of this issue (id): a 文号 may be in several.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx", "sqlite", "list"]), default=None,
               help="csv (default), json, xlsx or sqlite (both need -o), or list: one line a table "
                    "(the default with --search or --column).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (xlsx and sqlite need it).")
 @click.pass_obj
-def tables(state, doc_number, words, column, fmt, output):
+def tables(state, doc_number, words, column, gazette, fmt, output):
     """Export tables (of one document, or all), each row with its 文号 and the table's caption;
     --search and --column find tables across every issue."""
     from pipeline import export
@@ -383,14 +384,15 @@ def tables(state, doc_number, words, column, fmt, output):
     if doc_number and not normalize_doc_number(doc_number):
         raise click.BadParameter(f"{doc_number!r} is not a 文号", param_hint="DOC_NUMBER")
     fmt = fmt or ("list" if words or column else "csv")
+    where = dict(search=words, column=column, gazette=gazette)
     if fmt in ("xlsx", "sqlite") and not output:
         raise click.UsageError(f"--format {fmt} needs -o FILE.{'xlsx' if fmt == 'xlsx' else 'db'}")
     if fmt == "sqlite":
-        report = state.store.export_sqlite(output, doc_number, search=words, column=column)
+        report = state.store.export_sqlite(output, doc_number, **where)
         click.echo(f"wrote {report.tables} table(s), {report.rows} rows, {len(report.views)} view(s) to {output}",
                    err=True)
         return
-    found = state.store.tables(doc_number, search=words, column=column)
+    found = state.store.tables(doc_number, **where)
     if not found:
         click.echo(f"no tables{' in ' + doc_number if doc_number else ''}", err=True)
     if fmt == "list":
@@ -453,9 +455,6 @@ def stats(state, fmt):
 
 # -- the web page ----------------------------------------------------------------------
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but localhost shows the page to the network (it has no login).")
@@ -464,7 +463,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 @click.pass_obj
 def serve(state, host, port, open_browser):
     """A local search page over this home: search, documents, source pages, table downloads."""
-    from pipeline.web import make_server
+    from pipeline.web import LOCAL_HOSTS, make_server
 
     state.store.stats()  # no index: one clear error with its hint, before listening
     try:

@@ -97,15 +97,17 @@ def check_pdf_file(path: Path) -> None:
         raise NotAPdfError("not a PDF (no %PDF- header)", path=str(path))
 
 
-def open_pdf(path: Path):
-    """pdfplumber.open with the failures mapped to the project's errors."""
+def open_pdf(path: Path, read_page_tree: bool = True):
+    """pdfplumber.open with the failures mapped to the project's errors; read_page_tree=False
+    leaves the page list unread (reference_page finds one page without it)."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     check_pdf_file(path)
     try:
         pdf = pdfplumber.open(path)
-        pdf.pages  # noqa: B018 - forces the page tree to be read
+        if read_page_tree:
+            pdf.pages  # noqa: B018 - forces the page tree to be read
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise EncryptedPdfError("password-protected PDF", path=str(path)) from exc
     except Exception as exc:  # pdfminer raises many types for damaged files
@@ -128,6 +130,51 @@ def open_pdfium(path: Path):
         if "password" in str(exc).lower():
             raise EncryptedPdfError("password-protected PDF", path=str(path)) from exc
         raise CorruptPdfError(f"corrupt or truncated PDF ({exc})", path=str(path)) from exc
+
+
+def reference_page(pdf, n: int):
+    """Page n (1-based) of an open pdfplumber PDF, or None when the file has no such page. The
+    page tree's /Count fields lead straight to it: pdfplumber's page list reads every page of
+    the file first, which for one page of a 2,000-page file costs a second. Where the counts do
+    not add up (a damaged tree), the page list decides."""
+    import pdfplumber
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdftypes import dict_value, int_value, list_value
+    from pdfminer.psparser import LIT
+
+    pages_type, page_type = LIT("Pages"), LIT("Page")
+    try:
+        node, k = dict_value(pdf.doc.catalog["Pages"]).copy(), n - 1
+        for _ in range(64):  # deeper than any real page tree
+            kids = list_value(node.get("Kids"))
+            if int_value(node.get("Count")) == len(kids) and k < len(kids):
+                # one page a kid (a flat tree, the usual case): the k-th kid, without reading the others
+                kid = dict_value(kids[k]).copy()
+                if kid.get("Type") is page_type:
+                    for name in PDFPage.INHERITABLE_ATTRS:
+                        if name in node and name not in kid:
+                            kid[name] = node[name]
+                    return pdfplumber.page.Page(pdf, PDFPage(pdf.doc, kids[k].objid, kid, None), page_number=n)
+            dicts = [dict_value(ref).copy() for ref in kids]
+            counts = [int_value(d.get("Count")) if d.get("Type") is pages_type else 1 for d in dicts]
+            if sum(counts) != int_value(node.get("Count")) or any(c < 0 for c in counts):
+                break
+            for ref, kid, count in zip(kids, dicts, counts):
+                for name in PDFPage.INHERITABLE_ATTRS:
+                    if name in node and name not in kid:
+                        kid[name] = node[name]
+                if k >= count:
+                    k -= count
+                    continue
+                if kid.get("Type") is page_type:
+                    return pdfplumber.page.Page(pdf, PDFPage(pdf.doc, ref.objid, kid, None), page_number=n)
+                node = kid
+                break
+            else:
+                return None
+    except Exception:  # noqa: BLE001 - an irregular tree: the page list below reads it as pdfminer does
+        log.debug("page tree walk failed", exc_info=True)
+    return pdf.pages[n - 1] if n <= len(pdf.pages) else None
 
 
 def page_count(path: Path) -> int:
@@ -164,7 +211,7 @@ def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSett
             log.info("%s: PDFium cannot open it (%s); reading with pdfplumber", path.name, exc.args[0])
     try:
         if fast is None:
-            reference = open_pdf(path)
+            reference = open_pdf(path)  # the reference engine reads every page: its page list at once
         wanted = numbers or list(range(1, (len(fast) if fast is not None else len(reference.pages)) + 1))
         out = []
         for n in wanted:
@@ -177,11 +224,11 @@ def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSett
                         log.info("%s: PDFium cannot load page %d (%s)", path.name, n, exc)
                 if chars is None or chars.needs_reference(settings):
                     if reference is None:
-                        reference = open_pdf(path)
-                    if n > len(reference.pages):  # counted in the page tree, absent from it
+                        reference = open_pdf(path, read_page_tree=False)
+                    ruled = reference_page(reference, n)
+                    if ruled is None:  # counted in the page tree, absent from it
                         log.warning("%s: page %d is counted in the file but is not there; skipped", path.name, n)
                         continue
-                    ruled = reference.pages[n - 1]
                     chars = PageChars(n, float(ruled.width), float(ruled.height), plumber_chars(ruled, settings),
                                       len(ruled.images))
                 try:

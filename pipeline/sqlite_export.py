@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from pathlib import Path
 from .errors import GazetteError
 from .export import TableExport
 from .model import Gazette
-from .table_data import ColumnInfo, header_family, parse_cell, typed_columns
+from .table_data import ColumnInfo, header_family, typed_columns, typed_value
 
 VIEW_NAME_CHARS = 48  # a family view is named after its columns, cut here (plus a short hash)
 
@@ -44,7 +45,7 @@ class SqliteReport:
 
 
 def _view_name(family: str) -> str:
-    base = "表：" + "、".join(family.split("|"))
+    base = "表：" + "、".join(json.loads(family))
     if len(base) <= VIEW_NAME_CHARS:
         return base
     return base[:VIEW_NAME_CHARS] + "…" + hashlib.sha1(family.encode()).hexdigest()[:6]
@@ -69,14 +70,41 @@ def export_sqlite(gazettes: list[Gazette], tables: list[TableExport], out: Path)
     report = SqliteReport(str(out))
     try:
         db = sqlite_utils.Database(tmp)
+        _create(db)
         _write(db, gazettes, tables, report)
         db.close()
         os.replace(tmp, out)
-    except OSError as exc:
-        raise GazetteError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise GazetteError(f"cannot write {out}: {getattr(exc, 'strerror', None) or exc}",
+                           hint="check that the folder exists and can be written") from exc
     finally:
         tmp.unlink(missing_ok=True)
     return report
+
+
+SCHEMA = {  # column types set here, not guessed from the first rows (a number column may start empty)
+    "gazettes": ({"id": str, "title": str, "year": int, "number": int, "total_number": int, "published": str,
+                  "publisher": str, "source_file": str, "pages": int, "parser_version": str}, "id", []),
+    "documents": ({"id": str, "gazette_id": str, "position": int, "doc_number": str, "title": str, "doc_type": str,
+                   "issuers": str, "date": str, "category": str, "page_start": int, "page_end": int,
+                   "pdf_page_start": int, "pdf_page_end": int}, "id", [("gazette_id", "gazettes", "id")]),
+    "tables": ({"id": str, "document_id": str, "gazette_id": str, "position": int, "caption": str,
+                "attachment": str, "page_start": int, "page_end": int, "pdf_page_start": int, "pdf_page_end": int,
+                "n_rows": int, "n_columns": int, "family": str}, "id",
+               [("document_id", "documents", "id"), ("gazette_id", "gazettes", "id")]),
+    "table_columns": ({"table_id": str, "position": int, "printed": str, "name": str, "unit": str, "type": str},
+                      ("table_id", "position"), [("table_id", "tables", "id")]),
+    "table_rows": ({"id": int, "table_id": str, "row_index": int, "page": int, "pdf_page": int}, "id",
+                   [("table_id", "tables", "id")]),
+    "cells": ({"row_id": int, "table_id": str, "column_position": int, "text": str, "kind": str, "number": float,
+               "value": str, "unit": str}, ("row_id", "column_position"),
+              [("row_id", "table_rows", "id"), ("table_id", "tables", "id")]),
+}
+
+
+def _create(db) -> None:
+    for name, (columns, pk, keys) in SCHEMA.items():
+        db[name].create(columns, pk=pk, foreign_keys=keys)
 
 
 def _write(db, gazettes: list[Gazette], tables: list[TableExport], report: SqliteReport) -> None:
@@ -86,7 +114,7 @@ def _write(db, gazettes: list[Gazette], tables: list[TableExport], report: Sqlit
           "total_number": g.gazette.total_number, "published": g.gazette.published,
           "publisher": g.gazette.publisher, "source_file": g.source.file, "pages": g.source.pages,
           "parser_version": g.source.parser_version} for g in gazettes if g.gazette.id in wanted or not tables),
-        pk="id", replace=True)
+        replace=True)
     docs = []
     for g in gazettes:
         if g.gazette.id not in wanted and tables:
@@ -97,7 +125,7 @@ def _write(db, gazettes: list[Gazette], tables: list[TableExport], report: Sqlit
                          "issuers": json.dumps(d.issuers, ensure_ascii=False), "date": d.date, "category": d.category,
                          "page_start": d.page_start, "page_end": d.page_end, "pdf_page_start": d.pdf_page_start,
                          "pdf_page_end": d.pdf_page_end})
-    db["documents"].insert_all(docs, pk="id", foreign_keys=[("gazette_id", "gazettes", "id")], replace=True)
+    db["documents"].insert_all(docs, replace=True)
     table_rows, column_rows, row_rows, cell_rows = [], [], [], []
     families: dict[str, list[list[ColumnInfo]]] = defaultdict(list)
     row_id = 0
@@ -122,19 +150,15 @@ def _write(db, gazettes: list[Gazette], tables: list[TableExport], report: Sqlit
                              "pdf_page": pdf_page})
             for c in cols:
                 text = row[c.position] if c.position < len(row) else ""
-                v = parse_cell(text)
+                v = typed_value(text, c.type)
                 number = v.number if v.kind in ("integer", "decimal") else None
                 if number is not None and v.kind == "integer":
                     number = int(number)
                 cell_rows.append({"row_id": row_id, "table_id": table_id, "column_position": c.position, "text": text,
                                   "kind": v.kind, "number": number, "value": v.text, "unit": v.unit})
-    db["tables"].insert_all(table_rows, pk="id", replace=True,
-                            foreign_keys=[("document_id", "documents", "id"), ("gazette_id", "gazettes", "id")])
-    db["table_columns"].insert_all(column_rows, pk=("table_id", "position"), replace=True,
-                                   foreign_keys=[("table_id", "tables", "id")])
-    db["table_rows"].insert_all(row_rows, pk="id", replace=True, foreign_keys=[("table_id", "tables", "id")])
-    db["cells"].insert_all(cell_rows, pk=("row_id", "column_position"), replace=True,
-                           foreign_keys=[("row_id", "table_rows", "id"), ("table_id", "tables", "id")])
+    for name, records in (("tables", table_rows), ("table_columns", column_rows), ("table_rows", row_rows),
+                          ("cells", cell_rows)):
+        db[name].insert_all(records, replace=True)
     for table, columns in (("documents", ["doc_number"]), ("documents", ["gazette_id"]), ("tables", ["family"]),
                            ("tables", ["document_id"]), ("table_columns", ["name"]), ("table_rows", ["table_id"]),
                            ("cells", ["table_id", "column_position"])):
@@ -143,9 +167,13 @@ def _write(db, gazettes: list[Gazette], tables: list[TableExport], report: Sqlit
     report.gazettes, report.documents = db["gazettes"].count, db["documents"].count
     report.tables, report.rows = len(table_rows), len(row_rows)
     report.cells = len(cell_rows)
+    used: set[str] = set()
     for family, members in sorted(families.items()):
         name = _view_name(family)
-        db.create_view(name, _family_sql(family, members), replace=True)
+        if name.lower() in used:  # names alike once joined, or alike but for case (SQLite ignores case)
+            name = f"{name}~{hashlib.sha1(family.encode()).hexdigest()[:6]}"
+        used.add(name.lower())
+        db.create_view(name, _family_sql(family, members))
         report.views.append(name)
 
 

@@ -46,6 +46,7 @@ class Citation:
     gazette: str
     date: str | None
     issuers: list[str]
+    position: int = 0  # 1-based place of the citing document in its issue
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -141,9 +142,10 @@ class GazetteStore:
 
         out = []
         for f in citing_documents(self.home.index, doc_number):
-            gid, _ = split_key(f["key"])
+            gid, pos = split_key(f["key"])
             meta = StoredMeta.from_dict(f["meta"])
-            out.append(Citation(f.get("number") or None, f.get("title", ""), gid, f.get("date") or None, meta.issuers))
+            out.append(Citation(f.get("number") or None, f.get("title", ""), gid, f.get("date") or None, meta.issuers,
+                                pos + 1))
         return out
 
     def highlight_terms(self, query: str) -> list[str]:
@@ -173,7 +175,8 @@ class GazetteStore:
                                 hint="`gazette reindex` rebuilds the index from parsed/")
         return Gazette.load(path)
 
-    def tables(self, doc_number: str | None = None, *, search: str | None = None, column: str | None = None):
+    def tables(self, doc_number: str | None = None, *, search: str | None = None, column: str | None = None,
+               gazette: str | None = None):
         """Every table (or those of one document) with its document and issue: export.TableExport.
         search: only tables whose caption, header or cells hold all these words; column: only
         tables with a column of this normalized name (事项 finds `事 项`; 总投资 finds 总投资（万元）)."""
@@ -186,16 +189,17 @@ class GazetteStore:
             if not number:
                 raise NotFoundError(f"{doc_number!r} is not a 文号")
             self.show(number)  # an unknown number is an error, not an empty list
-        return select_tables(collect_tables(self.home.parsed, number), search, column)
+        found = select_tables(collect_tables(self.home.parsed, number), search, column)
+        return [t for t in found if t.gazette == gazette] if gazette else found
 
     def export_sqlite(self, out: str | os.PathLike, doc_number: str | None = None, *, search: str | None = None,
-                      column: str | None = None):
+                      column: str | None = None, gazette: str | None = None):
         """One SQLite database of the issues, documents and tables (typed cells, a view per
         header family across issues): sqlite_export.SqliteReport. Replaces out atomically."""
         from .sqlite_export import export_sqlite
 
-        tables = self.tables(doc_number, search=search, column=column)
-        selected = doc_number or search or column
+        tables = self.tables(doc_number, search=search, column=column, gazette=gazette)
+        selected = doc_number or search or column or gazette
         wanted = {t.gazette for t in tables}
         gazettes = [Gazette.load(f) for f in sorted(self.home.parsed.glob("*.json"))]
         if selected:

@@ -8,6 +8,7 @@ text (never replacing it).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass
 
@@ -21,10 +22,14 @@ IDENTIFIER_DIGITS = 9  # a number this long (phone, ID, account) is an identifie
 UNITS = sorted(["万元", "亿元", "千元", "元", "元/亩", "元/人", "元/月", "元/年", "万元/亩", "亩", "公顷", "平方米", "㎡",
                 "平方公里", "公里", "千米", "米", "km", "m", "吨", "万吨", "千克", "公斤", "人", "人次", "户", "个", "处",
                 "家", "座", "所", "辆", "台", "套", "项", "件", "次", "天", "年", "月", "%", "‰", "万人", "万户", "千瓦",
-                "兆瓦", "kW", "MW"], key=len, reverse=True)
+                "兆瓦", "kW", "MW", "m2", "万", "亿"], key=len, reverse=True)
+PLACEHOLDERS = {"-", "—", "——", "－", "/", "／", "…", "……", "无", "—/—"}  # printed for "nothing here"
+TOTAL_LABELS = {"合计", "小计", "总计", "共计", "总数"}  # a totals row's label in a numeric column
 _UNIT_RE = "|".join(re.escape(u) for u in UNITS)
 _NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _NUMBER_CELL_RE = re.compile(rf"^({_NUMBER})\s*({_UNIT_RE})?$")
+_NUMBER_SPACED_RE = re.compile(rf"^{_NUMBER}\s+(?:{_UNIT_RE})$")  # 12 万元: a space before the unit
+_YEAR_MONTH_RE = re.compile(r"^((?:19|20)\d{2})\.(\d{1,2})$")
 _HEADER_UNIT_RE = re.compile(rf"[（(]\s*(?:单位\s*[:：]\s*)?({_UNIT_RE})\s*[)）]|单位\s*[:：]\s*({_UNIT_RE})")
 _CJK_SPACE_RE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "上": 1, "下": 2}
@@ -77,23 +82,44 @@ def normalize_header(text: str) -> tuple[str, str | None]:
 
 def parse_cell(text: str) -> TypedValue:
     """The typed value of one printed cell (full-width digits and thousands separators read)."""
-    s = nfkc(text or "").strip().replace(" ", "")
-    if not s:
+    s = nfkc(text or "").strip().replace("\u2212", "-")
+    s = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", s)  # 1 234 567: spaces between groups of thousands
+    s = re.sub(r"\s+", "", s) if _NUMBER_SPACED_RE.match(s) else s
+    if not s or s in PLACEHOLDERS or squash_label(s) in TOTAL_LABELS:
         return TypedValue("empty")
     m = _NUMBER_CELL_RE.match(s)
     if m:
         digits = m.group(1).replace(",", "")
         unit = m.group(2)
         plain = digits.lstrip("+-")
-        if unit is None and (len(plain.replace(".", "")) >= IDENTIFIER_DIGITS or (len(plain) > 1 and plain[0] == "0"
-                                                                                  and "." not in plain)):
+        grouped = "," in m.group(1)
+        if unit is None and not grouped and (len(plain.replace(".", "")) >= IDENTIFIER_DIGITS
+                                             or (len(plain) > 1 and plain[0] == "0" and "." not in plain)):
             return TypedValue("text")  # a phone or ID number, or a code with leading zeros
-        if unit in ("年", "月") and "." not in digits:  # 2024年 is a year, 3月 a month: periods, not counts
-            return _period(s) or TypedValue("text")
+        if unit in ("年", "月") and "." not in digits and (year := _period(s)) is not None:
+            return year  # 2024年 is a year, 2024年5月 a month; 10年 and 3个月 stay counts
+        if unit is None and not grouped and (ym := _YEAR_MONTH_RE.match(s)):
+            if 1 <= int(ym.group(2)) <= 12:  # 2023.10: a month as tables print it
+                return TypedValue("period", text=f"{ym.group(1)}-{int(ym.group(2)):02d}")
         if "." in digits:
             return TypedValue("decimal", float(digits), unit=unit)
         return TypedValue("integer", float(int(digits)), unit=unit)
     return _period(s) or TypedValue("text")
+
+
+def squash_label(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def typed_value(text: str, column_type: str) -> TypedValue:
+    """A cell read in its column's type: in a column of numbers, 2023.5 is a number, not May."""
+    v = parse_cell(text)
+    if column_type in ("integer", "decimal") and v.kind == "period":
+        m = _NUMBER_CELL_RE.match(nfkc(text).strip())
+        if m and m.group(2) is None:
+            number = float(m.group(1).replace(",", ""))
+            return TypedValue("integer" if number.is_integer() and "." not in m.group(1) else "decimal", number)
+    return v
 
 
 def _period(s: str) -> TypedValue | None:
@@ -159,5 +185,6 @@ def typed_columns(table: Table) -> list[ColumnInfo]:
 
 
 def header_family(columns: list[ColumnInfo]) -> str:
-    """The key tables share when they print the same columns: their normalized names in order."""
-    return "|".join(c.name for c in columns)
+    """The key tables share when they print the same columns: their normalized names in order,
+    as a JSON list (unambiguous whatever the names hold)."""
+    return json.dumps([c.name for c in columns], ensure_ascii=False)

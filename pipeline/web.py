@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import html
 import logging
+import re
 import tempfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +29,7 @@ from .store import GazetteStore
 
 log = logging.getLogger(__name__)
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 PAGE_SIZE = 10  # hits a results page
 MAX_PAGE = 100  # results pages reachable by paging (1,000 hits; a narrower query does better)
 MAX_FIELDS = 20  # parameters in one URL
@@ -91,6 +93,8 @@ def _page(title: str, body: str, status: int = 200) -> Response:
 def _date(name: str, value: str | None) -> str | None:
     if not value:
         return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise BadRequest(f"{name}={value!r} is not a date: use YYYY-MM-DD, e.g. 2023-06-30")
     try:
         datetime.date.fromisoformat(value)
     except ValueError:
@@ -138,7 +142,7 @@ class WebApp:
             if path.startswith("/pdf/"):
                 return self.source_pdf(path[len("/pdf/"):])
             if path.startswith("/tables/"):
-                return self.table_file(path[len("/tables/"):])
+                return self.table_file(path[len("/tables/"):], params)
             raise NotFoundError(f"no page at {path}")
         except (BadRequest, QueryError, InputError, UnicodeDecodeError) as exc:
             return self.error(400, "bad request", str(exc))
@@ -249,7 +253,7 @@ class WebApp:
     def document_page(self, rest: str, params: dict[str, str]) -> Response:
         q = params.get("q")
         gid, _, position = rest.rpartition("/")
-        if gid and position.isdigit():
+        if gid and position.isascii() and position.isdigit():
             g = self.store.gazette(gid)
             k = int(position)
             if not 1 <= k <= len(g.documents):
@@ -270,7 +274,7 @@ class WebApp:
                   ("类别", d.category), ("主送", d.addressees), ("公开", d.disclosure), ("附件", "；".join(d.attachments)),
                   ("公报", f"{g.gazette.title or g.gazette.id} {g.gazette.year or ''}年第{g.gazette.number or ''}期"),
                   ("页码", f"{d.page_start}–{d.page_end}" if d.page_start is not None else None)]
-        source = _url(f"/pdf/{g.gazette.id}", {}) + f"#page={d.pdf_page_start}"
+        source = _url(f"/pdf/{g.gazette.id}", {}) + (f"#page={d.pdf_page_start}" if d.pdf_page_start else "")
         parts = [f"<main><div id=results><h2>{marked(d.title, find_spans(d.title, needles))}</h2><dl class=fields>"]
         parts += [f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in fields if v]
         parts.append(f'</dl><p><a class="source" href="{esc(source)}">打开原文 PDF（第{d.pdf_page_start}页）</a></p>')
@@ -278,7 +282,7 @@ class WebApp:
         for k, t in enumerate(d.tables, 1):
             parts.append(self._table(t, k))
         if d.tables and d.doc_number:
-            csv_url, xlsx_url = (_url(f"/tables/{d.doc_number}.{ext}", {}) for ext in ("csv", "xlsx"))
+            csv_url, xlsx_url = (_url(f"/tables/{d.doc_number}.{ext}", {"gazette": g.gazette.id}) for ext in ("csv", "xlsx"))
             parts.append(f'<p>下载表格：<a class="csv" href="{esc(csv_url)}">CSV</a> · '
                          f'<a class="xlsx" href="{esc(xlsx_url)}">XLSX</a></p>')
         parts.append(self._citations(d))
@@ -305,7 +309,7 @@ class WebApp:
         if d.doc_number:
             citing = self.store.cited_by(d.doc_number)
             if citing:
-                items = "".join(f'<li><a href="{esc(doc_url(c.doc_number, c.gazette, 0))}">{esc(c.title)}</a> '
+                items = "".join(f'<li><a href="{esc(doc_url(c.doc_number, c.gazette, c.position))}">{esc(c.title)}</a> '
                                 f"{esc(c.doc_number or '')} {esc(c.date or '')}</li>" for c in citing)
                 out.append(f"<h3>引用本文件的文件</h3><ul>{items}</ul>")
         return "".join(out)
@@ -318,13 +322,13 @@ class WebApp:
         return Response(200, path.read_bytes(), "application/pdf",
                         {"Content-Disposition": f"inline; filename*=UTF-8''{quote(path.name)}"})
 
-    def table_file(self, name: str) -> Response:
+    def table_file(self, name: str, params: dict[str, str]) -> Response:
         from . import export
 
         number, dot, ext = name.rpartition(".")
-        if not dot or ext not in ("csv", "xlsx"):
+        if not dot or not number or ext not in ("csv", "xlsx"):
             raise NotFoundError(f"no table file {name!r}: use /tables/<文号>.csv or .xlsx")
-        found = self.store.tables(number)
+        found = self.store.tables(number, gazette=params.get("gazette"))
         filename = quote(f"{number}.{ext}")
         disposition = {"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"}
         if ext == "csv":
@@ -340,6 +344,7 @@ class WebApp:
 
 class _Handler(BaseHTTPRequestHandler):
     app: WebApp  # set on the subclass made by make_server
+    allowed_hosts: frozenset[str] = frozenset()  # Host headers answered; empty: any
     server_version = "gazette"
 
     def do_GET(self):  # noqa: N802 - the http.server name
@@ -349,7 +354,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(send_body=False)
 
     def _answer(self, send_body: bool) -> None:
-        r = self.app.handle(self.path)
+        host = (self.headers.get("Host") or "").lower()
+        if self.allowed_hosts and host not in self.allowed_hosts:
+            # a page bound to this machine answers only to its own names (no DNS rebinding)
+            r = self.app.error(400, "bad request", f"unknown Host {host!r}")
+        else:
+            r = self.app.handle(self.path)
         self.send_response(r.status)
         self.send_header("Content-Type", r.content_type)
         self.send_header("Content-Length", str(len(r.body)))
@@ -370,4 +380,8 @@ def make_server(store: GazetteStore, host: str = "127.0.0.1", port: int = 8000) 
     handler = type("Handler", (_Handler,), {"app": WebApp(store)})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
+    if host in LOCAL_HOSTS:
+        bound = server.server_address[1]
+        handler.allowed_hosts = frozenset(f"{name}{suffix}" for name in ("127.0.0.1", "localhost", "[::1]")
+                                          for suffix in ("", f":{bound}"))
     return server

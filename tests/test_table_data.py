@@ -65,6 +65,15 @@ def test_headers_lose_spaces_inside_words_and_keep_their_unit(printed, name, uni
     ("2023年第三季度", "period", None, "2023-Q3", None),
     ("上半年", "period", None, "H1", None),
     ("新建12处，改造5处", "text", None, None, None),
+    ("2023.10", "period", None, "2023-10", None),  # a month as tables print it, not 2023.1
+    ("1,250,000,000", "integer", 1250000000, None, None),  # separators make it a quantity
+    ("10年", "integer", 10, None, "年"),  # a duration, not a year
+    ("120㎡", "integer", 120, None, "m2"),
+    ("1 234", "integer", 1234, None, None),
+    ("3 5", "text", None, None, None),
+    ("\u22125", "integer", -5, None, None),
+    ("—", "empty", None, None, None),
+    ("合 计", "empty", None, None, None),
     ("", "empty", None, None, None),
 ])
 def test_cells_read_as_typed_values(text, kind, number, value, unit):
@@ -86,6 +95,17 @@ def test_integers_read_with_separators_and_in_full_width(n):
 def test_decimals_keep_their_value_and_unit(whole, cents):
     v = parse_cell(f"{whole}.{cents:02d}万元")
     assert v.kind == "decimal" and v.unit == "万元" and v.number == pytest.approx(whole + cents / 100)
+
+
+def test_placeholders_and_totals_do_not_decide_a_column():
+    from pipeline.model import Table
+    from pipeline.table_data import typed_value
+
+    t = Table(None, None, 1, 1, ["序号", "金额（万元）", "时间"],
+              [["1", "1,200", "2023.6"], ["2", "—", "2023.10"], ["3", "300", "2023.12"], ["合计", "1,500", "-"]])
+    assert [(c.name, c.unit, c.type) for c in typed_columns(t)] == [
+        ("序号", None, "integer"), ("金额", "万元", "integer"), ("时间", None, "period")]
+    assert typed_value("2023.5", "decimal").number == 2023.5  # in a column of numbers it is a number
 
 
 def test_the_sample_tables_column_types(sample_gazette):
@@ -147,6 +167,38 @@ def test_sqlite_holds_every_cell_typed_beside_its_printed_text(tables_home, tmp_
     row_pages = db.execute("SELECT DISTINCT pdf_page FROM table_rows r JOIN tables t ON t.id = r.table_id "
                            "WHERE t.pdf_page_start != t.pdf_page_end").fetchall()
     assert len(row_pages) >= 2  # a table over two pages has rows on each
+
+
+def test_sqlite_types_columns_whatever_their_first_rows_and_names(tmp_path):
+    from pipeline.export import TableExport
+    from pipeline.model import Table
+    from pipeline.sqlite_export import export_sqlite
+
+    tables = [
+        # 120 rows without a number before the first one: the column's type is not guessed from them
+        TableExport("g", "号1", "t", 1, Table(None, None, 1, 1, ["名称", "备注"], [[f"n{k}", "无"] for k in range(120)]
+                                                + [["m", "1,234"], ["z", "99"]]), 0),
+        TableExport("g", "号1", "t", 2, Table(None, None, 1, 1, ["名称|金额"], [["a"]]), 0),
+        TableExport("g", "号1", "t", 3, Table(None, None, 1, 1, ["名称", "金额"], [["b", "1"]]), 0),
+        TableExport("g", "号1", "t", 4, Table(None, None, 1, 1, ["Name"], [["c"]]), 0),
+        TableExport("g", "号1", "t", 5, Table(None, None, 1, 1, ["name"], [["d"]]), 0),
+    ]
+    from pipeline.model import Document, Gazette, GazetteInfo, Source
+
+    doc = Document.from_dict({"doc_number": "号1", "doc_number_parts": None, "title": "t", "doc_type": None,
+                              "issuers": [], "date": None, "category": None, "addressees": None, "disclosure": None,
+                              "attachments": [], "page_start": 1, "page_end": 1, "pdf_page_start": 1,
+                              "pdf_page_end": 1, "body": "", "tables": []})
+    g = Gazette(Source("g.pdf", "0" * 64, 1, "0"), GazetteInfo("g", "G", 2023, 1, None, None), [doc])
+    out = tmp_path / "t.db"
+    report = export_sqlite([g], tables, out)
+    db = sqlite3.connect(out)
+    assert db.execute("SELECT text FROM cells WHERE number > 500").fetchall() == [("1,234",)]
+    assert len(report.views) == len({v.lower() for v in report.views}) == 5  # no view replaced another
+    assert db.execute(f'SELECT count(*) FROM "{report.views[0]}"').fetchone()[0] >= 1
+    empty = export_sqlite([g], [], tmp_path / "empty.db")
+    assert empty.tables == 0 and sqlite3.connect(tmp_path / "empty.db").execute(
+        "SELECT count(*) FROM cells").fetchone() == (0,)
 
 
 def test_table_search_and_column_lookup(tables_home):

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 from html import unescape
-from urllib.parse import quote, unquote
+from urllib.parse import quote, quote_plus, unquote
 
 import pytest
 from click.testing import CliRunner
@@ -23,6 +23,7 @@ from search_cli import cli
 
 TABLE_DOC = "城政发〔2023〕5号"  # a sample document with a table
 HOSTILE_NUMBER = "城政发〔2099〕1号"
+SAMPLE_ID = "阳泉市城区政府公报-2023-02"
 HOSTILE_TITLE = '<script>alert("x")</script> & "引号" 关于垃圾分类的通知'
 
 
@@ -78,7 +79,7 @@ def test_document_page_marks_words_renders_tables_and_offers_downloads(app):
     assert status == 200
     assert "<em>货物运输</em>" in page
     assert '<table class="data">' in page and "<th>" in page
-    assert hrefs(page, "csv") == [f"/tables/{quote(TABLE_DOC)}.csv"]
+    assert hrefs(page, "csv") == [f"/tables/{quote(TABLE_DOC)}.csv?gazette=" + quote_plus(SAMPLE_ID)]
     assert re.search(r'class="source" href="/pdf/[^"#]+#page=\d+"', page)
 
 
@@ -95,6 +96,15 @@ def test_table_downloads_are_what_the_cli_writes(app, web_home, tmp_path):
     assert served.sheetnames == written.sheetnames
     for name in served.sheetnames:
         assert [list(r) for r in served[name].values] == [list(r) for r in written[name].values]
+
+
+def test_citations_link_both_ways(app):
+    _, cited = get(app, f"/doc/{quote(TABLE_DOC)}")
+    citing = re.findall(r'<h3>引用本文件的文件</h3><ul><li><a href="([^"]+)"', cited)
+    assert citing, "the hostile issue's document cites this one"
+    status, page = get(app, unescape(citing[0]))
+    assert status == 200 and "&lt;script&gt;" in page
+    assert hrefs(page, "cited") == [f"/doc/{quote(TABLE_DOC)}"]
 
 
 def test_source_pdf_comes_from_the_manifest_only(app, sample_gazette):
@@ -123,6 +133,9 @@ def test_everything_shown_is_escaped(app):
     ("/nowhere", 404, "no page"),
     ("/doc/" + quote("城政发〔1999〕99号"), 404, "no document"),
     ("/tables/" + quote(TABLE_DOC) + ".pdf", 404, "no table file"),
+    ("/tables/.csv", 404, "no table file"),
+    ("/?from=2023-W01-1", 400, "not a date"),
+    ("/doc/" + quote(SAMPLE_ID) + "/" + quote("١"), 404, ""),
     ("/doc/" + quote("../../x", safe="") + "/1", 400, ""),
 ])
 def test_bad_requests_get_a_status_and_a_message(app, path, status, words):
@@ -144,6 +157,9 @@ def test_a_real_server_answers_over_http(web_home):
         conn.request("HEAD", "/nowhere")
         r = conn.getresponse()
         assert r.status == 404 and r.read() == b""
+        conn.request("GET", "/", headers={"Host": "evil.example"})  # a name rebound to this machine
+        r = conn.getresponse()
+        assert r.status == 400 and "unknown Host" in r.read().decode("utf-8")
     finally:
         server.shutdown()
         server.server_close()
