@@ -297,13 +297,16 @@ def _date(ctx, param, value):
 @click.option("--facets", is_flag=True, help="Add counts by issuer, category, 文种 and year.")
 @click.option("--strict", is_flag=True,
               help="Only the query as typed: no loose 文号, relaxed words or title recall when it finds nothing.")
+@click.option("--in-force", is_flag=True, help="Only documents in force today (or on --as-of): see `show`.")
+@click.option("--as-of", callback=_date, help="With --in-force: in force on this day, YYYY-MM-DD.")
 @format_option("table", "json", "csv")
 @click.pass_obj
-def search(state, query, number, issuer, category, doc_type, date_from, date_to, gazette, limit, facets, strict, fmt):
+def search(state, query, number, issuer, category, doc_type, date_from, date_to, gazette, limit, facets, strict,
+           in_force, as_of, fmt):
     """Ranked full-text search; with only filters, lists matching documents, newest first."""
     result = state.store.search(query, number=number, issuer=issuer, category=category, doc_type=doc_type,
                                 date_from=date_from, date_to=date_to, gazette=gazette, limit=limit, facets=facets,
-                                strict=strict)
+                                strict=strict, in_force=in_force or bool(as_of), as_of=as_of)
     hits = [h.to_dict() for h in result.hits]
     if result.relaxed and fmt != "json":
         click.echo(f"gazette: nothing matches the query as typed; showing the closest documents ({result.relaxed}). "
@@ -344,24 +347,92 @@ def search(state, query, number, issuer, category, doc_type, date_from, date_to,
 @format_option("text", "json")
 @click.pass_obj
 def show(state, doc_number, fmt):
-    """One document by 文号: its fields, text as parsed and tables."""
+    """One document by 文号: its fields, whether it is in force, its relations, text and tables."""
     refs = state.store.show(doc_number)
+    related = {(r.ref.gazette_id, r.ref.document.title): r for r in state.store.relations(doc_number)}
     if fmt == "json":
-        echo_json([r.to_dict() for r in refs] if len(refs) > 1 else refs[0].to_dict())
+        out = []
+        for ref in refs:
+            data = ref.to_dict()
+            rel = related.get((ref.gazette_id, ref.document.title))
+            if rel is not None:
+                data.update(validity=rel.validity.to_dict(), relations=rel.to_dict()["relations"])
+            out.append(data)
+        echo_json(out if len(out) > 1 else out[0])
         return
-    for g, d in ((r.gazette, r.document) for r in refs):
+    for ref in refs:
+        g, d = ref.gazette, ref.document
         fields = [("文号", d.doc_number), ("标题", d.title), ("文种", d.doc_type), ("发文机关", "、".join(d.issuers)),
                   ("成文日期", d.date), ("类别", d.category), ("主送", d.addressees), ("公开", d.disclosure),
                   ("附件", "；".join(d.attachments)), ("公报", f"{g.gazette.title} {g.gazette.year}年第{g.gazette.number}期"),
                   ("页码", f"{d.page_start}-{d.page_end}")]
+        rel = related.get((ref.gazette_id, d.title))
+        if rel is not None:
+            v = rel.validity
+            span = " – ".join(x for x in (v.effective_from, v.expires) if x)
+            fields.append(("效力", f"{v.status}" + (f" ({span})" if span else "")))
         for k, v in fields:
             if v:
                 click.echo(f"{k}：{v}")
+        if rel is not None:
+            for line in rel.validity.evidence:
+                click.echo(f"  依据：{line}")
+            _echo_relations(state.store, rel)
         click.echo("")
         click.echo(d.body)
         for t in d.tables:
             click.echo(f"\n{t.attachment or ''} {t.caption or ''} (第{t.page_start}页)".rstrip())
             click.echo(aligned(t.header, t.rows))
+
+
+RELATION_NAMES = {"cites": "引用", "promulgates": "印发", "forwards": "转发", "amends": "修改", "repeals": "废止",
+                  "replaces": "取代"}
+
+
+def _echo_relations(store, rel) -> None:
+    graph = store.relation_graph()
+
+    def name(key):
+        _, d = graph.docs[key]
+        return f"{d.doc_number or d.title}"
+
+    for r in rel.outgoing:
+        where = f"第{r.page}页" if r.page is not None else ""
+        target = (" (附件)" if r.target == r.source else f" → {name(r.target)}") if r.target else " (not in this home)"
+        click.echo(f"  {RELATION_NAMES[r.kind]}：{r.target_text}{target} {where}".rstrip())
+    for r in rel.incoming:
+        click.echo(f"  被{RELATION_NAMES[r.kind]}：{name(r.source)} ({r.target_text})")
+
+
+@cli.command()
+@click.argument("doc_number")
+@click.option("--depth", type=click.IntRange(1, 5), default=1, show_default=True,
+              help="Follow relations this many steps out and in.")
+@click.option("--gazette", help="The issue, when the 文号 is in several.")
+@format_option("text", "json", "dot")
+@click.pass_obj
+def relations(state, doc_number, depth, gazette, fmt):
+    """The documents around one: what it cites, promulgates, forwards, amends, repeals or
+    replaces, and what refers to it; --format dot for Graphviz."""
+    from pipeline.graphs import relation_edges, to_dot
+
+    start = state.store.relations(doc_number, gazette)
+    if not start:
+        raise click.ClickException(f"no document {doc_number} in issue {gazette}")
+    graph = state.store.relation_graph()
+    keys = [f"{r.ref.gazette_id}#{r.ref.gazette.documents.index(r.ref.document)}" for r in start]
+    edges = relation_edges(graph, keys, depth)
+    if fmt == "json":
+        echo_json({"documents": keys, "edges": [e.to_dict() for e in edges]})
+    elif fmt == "dot":
+        click.echo(to_dot(graph, edges, keys))
+    else:
+        if not edges:
+            click.echo("no relations")
+        for e in edges:
+            target = graph.docs[e.target][1].doc_number if e.target else e.target_text
+            source = graph.docs[e.source][1].doc_number or graph.docs[e.source][1].title
+            click.echo(f"{source} {RELATION_NAMES[e.kind]} {target}" + ("" if e.target else " (not in this home)"))
 
 
 @cli.command()

@@ -15,6 +15,7 @@ _EXPORTS = {
     "GazetteStore": "store",
     "DocumentRef": "store",
     "Citation": "store",
+    "DocumentRelations": "store",
     "parse_pdf": "parser",
     "tables_frame": "store",
     "Gazette": "model",

@@ -38,6 +38,22 @@ class DocumentRef:
 
 
 @dataclass
+class DocumentRelations:
+    """A document with the relations it states, the relations stated of it, and its validity."""
+
+    ref: DocumentRef
+    outgoing: list  # relations.Relation
+    incoming: list  # relations.Relation
+    validity: object  # relations.Validity (as of today)
+
+    def to_dict(self) -> dict:
+        return {"gazette": self.ref.gazette_id, "doc_number": self.ref.document.doc_number,
+                "title": self.ref.document.title, "validity": self.validity.to_dict(),
+                "relations": {"outgoing": [r.to_dict() for r in self.outgoing],
+                              "incoming": [r.to_dict() for r in self.incoming]}}
+
+
+@dataclass
 class Citation:
     """A document that cites another, as the index holds it."""
 
@@ -66,6 +82,7 @@ class StatusEntry:
 class GazetteStore:
     def __init__(self, home: str | os.PathLike | Home | None = None):
         self.home = home if isinstance(home, Home) else Home.resolve(home)
+        self._graph = None  # (parsed/ files and times, RelationGraph) of the last relation_graph()
 
     def __repr__(self) -> str:
         return f"GazetteStore({str(self.home.root)!r})"
@@ -109,7 +126,7 @@ class GazetteStore:
     def search(self, query: str | None = None, *, number: str | None = None, issuer: str | None = None,
                category: str | None = None, doc_type: str | None = None, date_from: str | None = None,
                date_to: str | None = None, gazette: str | None = None, limit: int | None = 10,
-               facets: bool = False, strict: bool = False):
+               facets: bool = False, strict: bool = False, in_force: bool = False, as_of: str | None = None):
         """Ranked full-text search (filters alone list documents, newest first): search.SearchResult.
         When the query as typed finds nothing, a loose 文号, title recall or relaxed words are tried
         (result.relaxed says which; each hit's relaxed flag is set), unless strict."""
@@ -118,7 +135,21 @@ class GazetteStore:
         req = SearchRequest(query=query, number=number, issuer=issuer, category=category, doc_type=doc_type,
                             date_from=date_from, date_to=date_to, gazette=gazette, limit=limit, facets=facets,
                             strict=strict)
-        return search(self.home.index, req)
+        if not (in_force or as_of):
+            return search(self.home.index, req)
+        # in force on a day: every match is weighed (validity is read from the parsed documents and
+        # the repeals in force then), the first `limit` of those in force are kept, in rank order
+        import datetime
+
+        day = datetime.date.fromisoformat(as_of) if as_of else datetime.date.today()
+        req.limit = None
+        result = search(self.home.index, req)
+        graph = self.relation_graph()
+        kept = [h for h in result.hits
+                if graph.validity(f"{h.gazette}#{h.position - 1}", day).status == "in_force"]
+        result.hits = kept[:limit] if limit else kept
+        result.total = len(kept) if facets else len(result.hits)
+        return result
 
     def show(self, doc_number: str) -> list[DocumentRef]:
         """The documents with this 文号 (any bracket style); several when issues share it."""
@@ -146,6 +177,29 @@ class GazetteStore:
             meta = StoredMeta.from_dict(f["meta"])
             out.append(Citation(f.get("number") or None, f.get("title", ""), gid, f.get("date") or None, meta.issuers,
                                 pos + 1))
+        return out
+
+    def relation_graph(self):
+        """Every relation between the home's documents, resolved now (relations.RelationGraph):
+        a target ingested after its citer resolves as soon as it is in."""
+        from .relations import RelationGraph
+
+        key = tuple((f.name, f.stat().st_mtime_ns) for f in sorted(self.home.parsed.glob("*.json")))
+        if self._graph is None or self._graph[0] != key:
+            self._graph = (key, RelationGraph([Gazette.load(self.home.parsed / name) for name, _ in key]))
+        return self._graph[1]
+
+    def relations(self, doc_number: str, gazette: str | None = None) -> list[DocumentRelations]:
+        """For each document with this 文号 (or the one of this issue): what it cites, promulgates,
+        forwards, amends, repeals or replaces, what refers to it, and whether it is in force today."""
+        graph = self.relation_graph()
+        out = []
+        for ref in self.show(doc_number):
+            if gazette and ref.gazette_id != gazette:
+                continue
+            key = f"{ref.gazette_id}#{ref.gazette.documents.index(ref.document)}"
+            out.append(DocumentRelations(ref, graph.outgoing.get(key, []), graph.incoming.get(key, []),
+                                         graph.validity(key)))
         return out
 
     def highlight_terms(self, query: str) -> list[str]:

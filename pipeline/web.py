@@ -35,6 +35,7 @@ MAX_PAGE = 100  # results pages reachable by paging (1,000 hits; a narrower quer
 MAX_FIELDS = 20  # parameters in one URL
 SEARCH_PARAMS = ("q", "issuer", "category", "type", "from", "to", "gazette")
 FACET_PARAMS = {"issuer": "issuer", "category": "category", "doc_type": "type"}
+STATUS_NAMES = {"in_force": "现行有效", "expired": "已失效", "repealed": "已废止", "unknown": "未知"}
 FACET_NAMES = {"issuer": "发文机关", "category": "类别", "doc_type": "文种", "year": "年份"}
 
 STYLE = """
@@ -270,10 +271,13 @@ class WebApp:
                 return _page(rest, f"<main><div id=results><p>{esc(rest)} 见于多期公报：</p><ul>{items}</ul></div></main>")
             g, d = refs[0].gazette, refs[0].document
         needles = self.store.highlight_terms(q) if q else []
+        validity = self.store.relation_graph().validity(f"{g.gazette.id}#{g.documents.index(d)}")
+        span = " – ".join(x for x in (validity.effective_from, validity.expires) if x)
         fields = [("文号", d.doc_number), ("文种", d.doc_type), ("发文机关", "、".join(d.issuers)), ("成文日期", d.date),
                   ("类别", d.category), ("主送", d.addressees), ("公开", d.disclosure), ("附件", "；".join(d.attachments)),
                   ("公报", f"{g.gazette.title or g.gazette.id} {g.gazette.year or ''}年第{g.gazette.number or ''}期"),
-                  ("页码", f"{d.page_start}–{d.page_end}" if d.page_start is not None else None)]
+                  ("页码", f"{d.page_start}–{d.page_end}" if d.page_start is not None else None),
+                  ("效力", STATUS_NAMES.get(validity.status, validity.status) + (f"（{span}）" if span else ""))]
         source = _url(f"/pdf/{g.gazette.id}", {}) + (f"#page={d.pdf_page_start}" if d.pdf_page_start else "")
         parts = [f"<main><div id=results><h2>{marked(d.title, find_spans(d.title, needles))}</h2><dl class=fields>"]
         parts += [f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in fields if v]
