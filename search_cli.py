@@ -197,6 +197,10 @@ def ingest(state, paths, jobs, force, replace, file_timeout, max_memory, ocr, en
     if fmt == "json":
         echo_json(report.to_dict())
     elif not quiet:
+        for m in report.watches:
+            click.echo(f"saved search {m.name}: {len(m.hits)} new document(s)")
+            for h in m.hits:
+                click.echo(f"  {h.doc_number or '(无文号)'}  {h.title}  {h.gazette} 第{h.page}页")
         click.echo(aligned(["status", "files"], [[k.replace("_", " "), str(v)] for k, v in counts.items()]))
         for r in report.failed:
             click.echo(f"failed: {r.path}: {r.error}")
@@ -284,29 +288,67 @@ def _date(ctx, param, value):
     return value
 
 
+def search_options(f):
+    """The query and filters `search` and `watch add` share."""
+    for option in reversed([
+        click.argument("query", required=False),
+        click.option("--number", help="文号, any bracket style or spacing."),
+        click.option("--issuer", help="A signing body (exact; joint documents match each issuer)."),
+        click.option("--category", help="TOC section, e.g. 区政府文件."),
+        click.option("--type", "doc_type", help="文种, e.g. 通知."),
+        click.option("--from", "date_from", callback=_date, help="Earliest document date, YYYY-MM-DD."),
+        click.option("--to", "date_to", callback=_date, help="Latest document date, YYYY-MM-DD."),
+        click.option("--gazette", help="Only this gazette issue (id)."),
+        click.option("--strict", is_flag=True, help="Only the query as typed: no loose 文号, relaxed words or title "
+                                                    "recall when it finds nothing."),
+        click.option("--in-force", is_flag=True, help="Only documents in force today (or on --as-of): see `show`."),
+        click.option("--as-of", callback=_date, help="With --in-force: in force on this day, YYYY-MM-DD."),
+    ]):
+        f = option(f)
+    return f
+
+
 @cli.command()
-@click.argument("query", required=False)
-@click.option("--number", help="文号, any bracket style or spacing.")
-@click.option("--issuer", help="A signing body (exact; joint documents match each issuer).")
-@click.option("--category", help="TOC section, e.g. 区政府文件.")
-@click.option("--type", "doc_type", help="文种, e.g. 通知.")
-@click.option("--from", "date_from", callback=_date, help="Earliest document date, YYYY-MM-DD.")
-@click.option("--to", "date_to", callback=_date, help="Latest document date, YYYY-MM-DD.")
-@click.option("--gazette", help="Only this gazette issue (id).")
+@search_options
 @click.option("--limit", type=click.IntRange(1, 10000), default=10, show_default=True)
 @click.option("--facets", is_flag=True, help="Add counts by issuer, category, 文种 and year.")
-@click.option("--strict", is_flag=True,
-              help="Only the query as typed: no loose 文号, relaxed words or title recall when it finds nothing.")
-@click.option("--in-force", is_flag=True, help="Only documents in force today (or on --as-of): see `show`.")
-@click.option("--as-of", callback=_date, help="With --in-force: in force on this day, YYYY-MM-DD.")
+@click.option("--group-by", type=click.Choice(["gazette"]), help="One row an issue: its hits and best three.")
+@click.option("--export", "export_fmt", type=click.Choice(["csv", "json", "ris"]),
+              help="Every hit (not only --limit) with its citation fields, as CSV, JSON or RIS (Zotero, EndNote).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="With --export: write to this file.")
 @format_option("table", "json", "csv")
 @click.pass_obj
-def search(state, query, number, issuer, category, doc_type, date_from, date_to, gazette, limit, facets, strict,
-           in_force, as_of, fmt):
+def search(state, query, limit, facets, group_by, export_fmt, output, fmt, **options):
     """Ranked full-text search; with only filters, lists matching documents, newest first."""
-    result = state.store.search(query, number=number, issuer=issuer, category=category, doc_type=doc_type,
-                                date_from=date_from, date_to=date_to, gazette=gazette, limit=limit, facets=facets,
-                                strict=strict, in_force=in_force or bool(as_of), as_of=as_of)
+    from pipeline import result_export
+
+    options["in_force"] = options["in_force"] or bool(options["as_of"])
+    if export_fmt or group_by:
+        result = state.store.search(query, limit=None, **options)
+        if group_by:
+            rows = result_export.group_by_gazette(result.hits)
+            if fmt == "json":
+                echo_json(rows)
+            else:
+                click.echo(aligned(["公报", "期", "hits", "best"], [
+                    [r["gazette_title"] or r["gazette"], r["gazette_issue"] or "", str(r["hits"]),
+                     "；".join(b["doc_number"] or b["title"] for b in r["best"])] for r in rows]))
+            return
+        text = {"csv": result_export.to_csv, "json": result_export.to_json, "ris": result_export.to_ris}[export_fmt](
+            result.hits)
+        if output:
+            from pipeline.model import atomic_write_text
+
+            atomic_write_text(Path(output), text)
+            click.echo(f"wrote {len(result.hits)} hit(s) to {output}", err=True)
+        else:
+            click.echo(text, nl=False)
+        return
+    result = state.store.search(query, limit=limit, facets=facets, **options)
+    _print_hits(result, facets, fmt)
+
+
+def _print_hits(result, facets, fmt) -> None:
     hits = [h.to_dict() for h in result.hits]
     if result.relaxed and fmt != "json":
         click.echo(f"gazette: nothing matches the query as typed; showing the closest documents ({result.relaxed}). "
@@ -340,6 +382,69 @@ def search(state, query, number, issuer, category, doc_type, date_from, date_to,
         for name, counts in result.facets.items():
             click.echo(f"\n{name}:")
             click.echo(aligned([name, "documents"], [[k, str(v)] for k, v in counts.items()]))
+
+
+@cli.group()
+def watch():
+    """Saved searches: kept by name in the home; every ingest lists the documents new to each."""
+
+
+@watch.command("add")
+@click.argument("name")
+@search_options
+@click.pass_obj
+def watch_add(state, name, query, **options):
+    """Save a search as NAME (same query and filters as `search`); what it finds now counts as seen."""
+    options["in_force"] = options["in_force"] or bool(options["as_of"])
+    w = state.store.watch_add(name, query, **options)
+    click.echo(f"saved {name}: {w.command_line()} ({len(w.seen)} documents now)", err=True)
+
+
+@watch.command("list")
+@format_option("table", "json")
+@click.pass_obj
+def watch_list(state, fmt):
+    """The saved searches, with the search command each runs."""
+    saved = state.store.watches()
+    if fmt == "json":
+        echo_json([dict(w.to_dict(), command=w.command_line()) for w in saved])
+    elif saved:
+        click.echo(aligned(["name", "search", "seen"], [[w.name, w.command_line(), str(len(w.seen))] for w in saved]))
+    else:
+        click.echo("no saved searches (gazette watch add NAME QUERY …)", err=True)
+
+
+@watch.command("remove")
+@click.argument("name")
+@click.pass_obj
+def watch_remove(state, name):
+    """Forget a saved search."""
+    state.store.watch_remove(name)
+    click.echo(f"removed {name}", err=True)
+
+
+@watch.command("run")
+@click.argument("name", required=False)
+@click.option("--new", "only_new", is_flag=True, help="Only the documents not reported before (and mark them seen).")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def watch_run(state, name, only_new, fmt):
+    """Run one saved search (or all) now, as `search` would."""
+    names = [name] if name else [w.name for w in state.store.watches()]
+    if only_new:
+        found = state.store.watch_new(names)
+        if fmt == "json":
+            echo_json([m.to_dict() for m in found])
+            return
+        for m in found:
+            click.echo(f"{m.name}: {len(m.hits)} new  ({m.command})")
+            for h in m.hits:
+                click.echo(f"  {h.doc_number or '(无文号)'}  {h.title}  {h.gazette} 第{h.page}页")
+        return
+    for n in names:
+        if len(names) > 1 and fmt == "table":
+            click.echo(f"== {n}")
+        _print_hits(state.store.watch_run(n, limit=None), False, fmt)
 
 
 @cli.command()

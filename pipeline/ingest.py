@@ -58,6 +58,7 @@ class IngestReport:
     """The results of one ingest, one per file given, in order."""
 
     files: list[FileResult]
+    watches: list = field(default_factory=list)  # watches.NewMatches: saved searches' new documents
 
     STATUSES = ("added", "replaced", "skipped", "duplicate", "failed")
 
@@ -73,7 +74,8 @@ class IngestReport:
         return counts
 
     def to_dict(self) -> dict:
-        return {"summary": self.counts, "files": [r.to_dict() for r in self.files]}
+        return {"summary": self.counts, "files": [r.to_dict() for r in self.files],
+                "watches": [w.to_dict() for w in self.watches]}
 
 
 class Progress:

@@ -106,7 +106,43 @@ def _parse_query(ix, text: str, fields=WORD_FIELDS):
     if number:
         return Or([Term("number", number, boost=100.0), Term("citations", number)]), True
     parser = MultifieldParser(list(fields), ix.schema, fieldboosts=FIELD_BOOSTS)
-    return parser.parse(query_syntax(text)), False
+    rest, near = _near_clauses(query_syntax(text))
+    if not near:
+        return parser.parse(query_syntax(text)), False
+    from whoosh.query import And
+
+    return And(near + ([parser.parse(rest)] if rest.strip() else [])), False
+
+
+NEAR_RE = re.compile(r"(\S+?)\s+NEAR/(\d{1,3})\s+(\S+)")
+
+
+def near_words(text: str) -> list[str]:
+    """The words of the `词1 NEAR/N 词2` clauses of a query (to mark them in a text)."""
+    from .tokenizer import fold
+
+    return [fold(w) for m in NEAR_RE.finditer(query_syntax(text or "")) for w in (m.group(1), m.group(3))]
+
+
+def _near_clauses(text: str):
+    """(the query without its NEAR clauses, a span query for each: the two words, each a run of
+    characters, within N characters of each other in either order)."""
+    from whoosh.query import Term
+    from whoosh.query.spans import SpanNear2
+
+    from .tokenizer import fold
+
+    def word(w: str):
+        chars = [c for c in fold(w) if c.isalnum()]
+        if len(chars) == 1:
+            return Term("chars", chars[0])
+        return SpanNear2([Term("chars", c) for c in chars], slop=1, ordered=True, mindist=1)
+
+    clauses = []
+    for m in NEAR_RE.finditer(text):
+        a, b = word(m.group(1)), word(m.group(3))
+        clauses.append(SpanNear2([a, b], slop=max(1, int(m.group(2))), ordered=False, mindist=1))
+    return NEAR_RE.sub(" ", text), clauses
 
 
 def query_syntax(text: str) -> str:
@@ -122,8 +158,10 @@ def _highlight_strings(q) -> list[str]:
 
     found: list[str] = []
 
+    from whoosh.query.spans import SpanQuery
+
     def walk(node):
-        if isinstance(node, Not):
+        if isinstance(node, (Not, SpanQuery)):  # NEAR clauses: their words are marked whole (near_words)
             return
         if isinstance(node, AndNot):
             walk(node.a)
@@ -279,7 +317,7 @@ def _search(index_dir: Path, req: SearchRequest) -> SearchResult:
                 q, _ = _parse_query(ix, text, TEXT_FIELDS)
                 results = s.search(q, filter=flt, limit=req.limit, terms=False)
             if not by_number:
-                needles = _highlight_strings(q)
+                needles = sorted(set(_highlight_strings(q)) | set(near_words(text)), key=len, reverse=True)
             found = [(r.fields(), r.score or 0.0) for r in results]
             if not found and not by_number and not req.strict:
                 found, relaxed, needles, results = _forgive(s, text, flt, req.limit, needles)

@@ -106,8 +106,71 @@ class GazetteStore:
             budget.timeout = file_timeout
         if max_memory_mb is not None:
             budget.max_memory = max_memory_mb << 20
-        return ingest([paths] if isinstance(paths, (str, os.PathLike)) else list(paths), self.home, jobs=jobs,
-                      force=force, progress=progress, replace=replace, budget=budget, ocr=ocr, engine=engine)
+        report = ingest([paths] if isinstance(paths, (str, os.PathLike)) else list(paths), self.home, jobs=jobs,
+                        force=force, progress=progress, replace=replace, budget=budget, ocr=ocr, engine=engine)
+        if any(r.status in ("added", "replaced") for r in report.files):
+            report.watches = self.watch_new()
+        return report
+
+    # -- saved searches ----------------------------------------------------------------------------
+    def watches(self):
+        """The saved searches of this home (watches.SavedSearch), by name."""
+        from . import watches
+
+        return sorted(watches.load(self.home).values(), key=lambda w: w.name)
+
+    def watch_add(self, name: str, query: str | None = None, **options):
+        """Save a search by name (the options of `search`: number, issuer, category, doc_type,
+        date_from, date_to, gazette, strict, in_force, as_of). What it finds now counts as seen."""
+        from . import watches
+        from .home import write_lock
+
+        watch = watches.SavedSearch(watches.check_name(name), query, **options)
+        found = self.search(query, limit=None, **watch.search_options())  # a bad query fails here, not later
+        watch.seen = sorted(watches.hit_key(h) for h in found.hits)
+        with write_lock(self.home):
+            saved = watches.load(self.home)
+            saved[name] = watch
+            watches.save(self.home, saved)
+        return watch
+
+    def watch_remove(self, name: str) -> None:
+        from . import watches
+        from .home import write_lock
+
+        with write_lock(self.home):
+            saved = watches.load(self.home)
+            watches.get(saved, name)
+            del saved[name]
+            watches.save(self.home, saved)
+
+    def watch_run(self, name: str, limit: int | None = None):
+        """Run a saved search now: search.SearchResult, as `search` gives it for the same options."""
+        from . import watches
+
+        watch = watches.get(watches.load(self.home), name)
+        return self.search(watch.query, limit=limit, **watch.search_options())
+
+    def watch_new(self, names: list[str] | None = None):
+        """Per saved search, the documents it finds now and had not reported (watches.NewMatches);
+        they count as reported from now on. Ingest calls it when it added anything."""
+        from . import watches
+        from .home import write_lock
+
+        out = []
+        with write_lock(self.home):
+            saved = watches.load(self.home)
+            for name, watch in sorted(saved.items()):
+                if names and name not in names:
+                    continue
+                found = self.search(watch.query, limit=None, **watch.search_options()).hits
+                seen = set(watch.seen)
+                new = [h for h in found if watches.hit_key(h) not in seen]
+                watch.seen = sorted(seen | {watches.hit_key(h) for h in found})
+                out.append(watches.NewMatches(name, watch.command_line(), new))
+            if out:
+                watches.save(self.home, saved)
+        return out
 
     def reindex(self, *, stale: bool = False, jobs: int | None = None, progress=None):
         """Rebuild index/ from parsed/, or (stale) parse again the files an older parser read."""
