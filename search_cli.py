@@ -504,7 +504,8 @@ def _echo_relations(store, rel) -> None:
     for r in rel.outgoing:
         where = f"第{r.page}页" if r.page is not None else ""
         target = (" (附件)" if r.target == r.source else f" → {name(r.target)}") if r.target else " (not in this home)"
-        click.echo(f"  {RELATION_NAMES[r.kind]}：{r.target_text}{target} {where}".rstrip())
+        inferred = " (inferred from the titles)" if r.inferred else ""
+        click.echo(f"  {RELATION_NAMES[r.kind]}：{r.target_text}{target} {where}{inferred}".rstrip())
     for r in rel.incoming:
         click.echo(f"  被{RELATION_NAMES[r.kind]}：{name(r.source)} ({r.target_text})")
 

@@ -30,6 +30,8 @@ _PROMULGATE_RE = re.compile(r"关于(?:印发|发布|颁布)(.+?)的(?:通知|�
 _FORWARD_RE = re.compile(r"关于转发(.+?)的(?:通知|函)$")
 _AMEND_TITLE_RE = re.compile(r"关于(?:修改|修订)(.+?)的(?:决定|通知)$")
 _SENTENCE_RE = re.compile(r"[^。；;\n]+")
+_CHANGE_TITLE_RE = re.compile(r"关于(?:取消|调整|更新|变更|补充|撤销|暂停)(?P<subject>.+?)的(?:公示|通知|公告|通告|决定)$")
+MIN_SUBJECT = 6  # characters: a subject this long names a matter, not a word (取消…资格 is too short to follow)
 _REPLACE_RE = re.compile(r"(?:同时废止|不再执行|同时停止执行)")
 _REPEAL_RE = re.compile(r"(?:废止|停止执行|予以撤销)")
 _AMEND_RE = re.compile(r"(?:作如下修改|作如下修订|修改如下|修订如下)")
@@ -52,6 +54,7 @@ class Relation:
     offset: int = -1  # in the source's body; -1: in its title
     page: int | None = None  # printed page of the source where it stands
     target: str | None = None  # the resolved document key, None while not in the home
+    inferred: bool = False  # read from the titles (取消/调整… the subject of an earlier document), not stated
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -149,6 +152,7 @@ class RelationGraph:
             for r in rels:
                 if r.kind == "promulgates" and r.target_title:
                     self.by_title.setdefault(squash(r.target_title), []).append(key)
+        self._infer_changes()
         self.incoming: dict[str, list[Relation]] = defaultdict(list)
         for key, rels in self.outgoing.items():
             attached = {squash(a) for a in self.docs[key][1].attachments}
@@ -160,7 +164,26 @@ class RelationGraph:
                 if r.target:
                     self.incoming[r.target].append(r)
 
+    def _infer_changes(self) -> None:
+        """A title that cancels, adjusts or updates a subject (关于取消道路货物运输源头单位的公示)
+        changes the latest earlier document of the same issuer whose title names that subject:
+        an `amends` relation, marked inferred, when no relation states it."""
+        for key, (_, d) in self.docs.items():
+            m = _CHANGE_TITLE_RE.search(re.sub(r"\s+", "", d.title or ""))
+            if not m or not d.date or len(m.group("subject")) < MIN_SUBJECT:
+                continue
+            subject = m.group("subject")
+            earlier = [k for k, (_, e) in self.docs.items()
+                       if k != key and e.date and e.date < d.date and subject in re.sub(r"\s+", "", e.title or "")
+                       and set(e.issuers) & set(d.issuers)]
+            if earlier and not any(r.kind in ("amends", "repeals", "replaces") for r in self.outgoing[key]):
+                target = max(earlier, key=lambda k: (self.docs[k][1].date, k))
+                self.outgoing[key].append(Relation("amends", key, subject, offset=-1, page=d.page_start,
+                                                   target=target, inferred=True))
+
     def _resolve(self, r: Relation, source: str) -> str | None:
+        if r.inferred:
+            return r.target
         candidates = []
         if r.target_number:
             candidates = self.by_number.get(r.target_number, [])

@@ -113,12 +113,17 @@ def test_the_sample_validity_cases(sample_gazette):
     issuing = {sample_gazette.documents[int(k.rsplit("#", 1)[1])].doc_number
                for k, rels in graph.outgoing.items() for r in rels if r.kind == "promulgates"}
     assert {"城政发〔2023〕8号", "城政发〔2023〕13号", "城科发〔2023〕8号", "城政办发〔2023〕11号"} <= issuing
+    # the cancellation notice changes the earlier public list of the same issuer (inferred from the titles)
+    [change] = [r for r in graph.outgoing[keys["城政发〔2023〕9号"]] if r.kind == "amends"]
+    assert change.inferred and change.target == keys["城政发〔2023〕5号"]
 
 
 def test_show_relations_and_search_in_force(run):
     shown = run("show", "城科发〔2023〕8号")
     assert shown.exit_code == 0 and "效力：expired (2023-05-22 – 2025-05-22)" in shown.output
     assert "印发：阳泉市城区科技类校外培训机构准入办法（试行） (附件)" in shown.output
+    listed = run("show", "城政发〔2023〕5号")
+    assert "被修改：城政发〔2023〕9号" in listed.output
     data = json.loads(run("show", "城政办发〔2023〕9号", "--format", "json").output)
     assert data["validity"]["status"] == "in_force" and data["relations"]["outgoing"]
     dot = run("relations", "城政发〔2023〕13号", "--format", "dot")
