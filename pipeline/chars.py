@@ -43,10 +43,31 @@ class PageChars:
     n_images: int = 0
     n_rules: int = 0  # straight path segments (a ruled table has many)
     unusual: str = ""  # why PDFium's characters cannot stand for the reference's (rotation)
+    edges: list[dict] | None = None  # the page's rules as pdfplumber's edges, when PDFium can give them
 
     def needs_reference(self, st: ParseSettings = DEFAULT) -> bool:
-        """Read this page with pdfplumber: it may hold a ruled table, or PDFium's view of it differs."""
-        return bool(self.unusual) or self.n_rules >= st.ruled_table_min_edges
+        """Read this page with pdfplumber: PDFium's view of it differs, or it may hold a ruled
+        table whose rules PDFium cannot give as pdfplumber would (curves, forms)."""
+        return bool(self.unusual) or (self.n_rules >= st.ruled_table_min_edges and self.edges is None)
+
+    def ruled(self, st: ParseSettings = DEFAULT) -> EdgePage | None:
+        """The page's rules for pdfplumber's table finder, when it may hold a ruled table."""
+        if self.n_rules >= st.ruled_table_min_edges and self.edges is not None:
+            return EdgePage(self.edges)
+        return None
+
+
+class EdgePage:
+    """What pdfplumber's table finder reads of a page (its edges), built from PDFium's path
+    objects: the tables come from pdfplumber's own algorithm without pdfminer reading the page."""
+
+    def __init__(self, edges: list[dict]):
+        self.edges = edges
+
+    def find_tables(self):
+        from pdfplumber.table import TableFinder, TableSettings
+
+        return TableFinder(self, TableSettings.resolve(None)).tables
 
 
 def font_name(name: str) -> str:
@@ -127,6 +148,10 @@ class _Pdfium:
         self.count_segments = fn("FPDFPath_CountSegments", i, vp)
         self.get_segment = fn("FPDFPath_GetPathSegment", vp, vp, i)
         self.segment_type = fn("FPDFPathSegment_GetType", i, vp)
+        self.segment_point = fn("FPDFPathSegment_GetPoint", i, vp, ctypes.POINTER(ctypes.c_float),
+                                ctypes.POINTER(ctypes.c_float))
+        self.segment_close = fn("FPDFPathSegment_GetClose", i, vp)
+        self.draw_mode = fn("FPDFPath_GetDrawMode", i, vp, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int))
 
 
 _API: _Pdfium | None = None
@@ -166,8 +191,11 @@ def pdfium_chars(pdf, number: int, st: ParseSettings = DEFAULT) -> PageChars:
             out.unusual = "rotated page"
             return out
         text_objects: list[tuple[int, bool]] = []
+        paths: list[tuple[int, bool]] = []
         _walk_objects(api, [api.get_object(page.raw, k) for k in range(api.count_objects(page.raw))],
-                      out, text_objects, in_form=False)
+                      out, text_objects, in_form=False, paths=paths)
+        if out.n_rules >= st.ruled_table_min_edges:
+            out.edges = _edges(api, paths, height)
         if not out.unusual:
             text_page = api.load_text(page.raw)
             out.chars, read, turned = _read_chars(api, text_page, height, st)
@@ -185,7 +213,7 @@ def pdfium_chars(pdf, number: int, st: ParseSettings = DEFAULT) -> PageChars:
 
 
 def _walk_objects(api: _Pdfium, objects: list, out: PageChars, text_objects: list[tuple[int, bool]],
-                  in_form: bool) -> None:
+                  in_form: bool, paths: list[tuple[int, bool]]) -> None:
     """Count images and straight rules, see whether any text is set rotated, and list the text
     objects (and whether each is inside a form), through forms."""
     raw = api.raw
@@ -200,12 +228,13 @@ def _walk_objects(api: _Pdfium, objects: list, out: PageChars, text_objects: lis
         elif kind == raw.FPDF_PAGEOBJ_IMAGE:
             out.n_images += 1
         elif kind == raw.FPDF_PAGEOBJ_PATH:
+            paths.append((obj, in_form))
             n = api.count_segments(obj)
             out.n_rules += sum(api.segment_type(api.get_segment(obj, k)) != raw.FPDF_SEGMENT_MOVETO
                                for k in range(n)) if n > 2 else max(0, n - 1)
         elif kind == raw.FPDF_PAGEOBJ_FORM:
             _walk_objects(api, [api.get_form_object(obj, k) for k in range(api.count_form_objects(obj))],
-                          out, text_objects, in_form=True)
+                          out, text_objects, in_form=True, paths=paths)
 
 
 @dataclass
@@ -359,3 +388,70 @@ def _read_chars(api: _Pdfium, text_page, height: float, st: ParseSettings
             pending = (obj, c)
         out.append(c)
     return out, read, False
+
+
+# -- rules as pdfplumber's edges ----------------------------------------------------------------
+
+def _edges(api: _Pdfium, paths: list[tuple[int, bool]], height: float) -> list[dict] | None:
+    """The page's painted paths as the edges pdfplumber makes of them (pdfminer's lines, rects
+    and curves), or None where this cannot be mirrored exactly: a path in a form (its placement
+    is the form's), or with a curve."""
+    raw = api.raw
+    out: list[dict] = []
+    matrix = raw.FS_MATRIX()
+    px, py = ctypes.c_float(), ctypes.c_float()
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    for obj, in_form in paths:
+        if in_form:
+            return None
+        api.draw_mode(obj, fill, stroke)
+        if fill.value == raw.FPDF_FILLMODE_NONE and not stroke.value:
+            continue  # not painted (pdfminer's `n`): no object
+        api.object_matrix(obj, matrix)
+        subpaths: list[list[tuple[float, float]]] = []
+        for k in range(api.count_segments(obj)):
+            seg = api.get_segment(obj, k)
+            kind = api.segment_type(seg)
+            if kind == raw.FPDF_SEGMENT_BEZIERTO:
+                return None
+            api.segment_point(seg, px, py)
+            x, y = px.value, py.value
+            point = (matrix.a * x + matrix.c * y + matrix.e, height - (matrix.b * x + matrix.d * y + matrix.f))
+            if kind == raw.FPDF_SEGMENT_MOVETO or not subpaths:
+                subpaths.append([point])
+            else:
+                subpaths[-1].append(point)
+            if api.segment_close(seg) and subpaths[-1]:
+                subpaths[-1].append(subpaths[-1][0])
+        for pts in subpaths:
+            out += _subpath_edges(pts)
+    return out
+
+
+def _edge(p0, p1, kind: str, orientation: str | None) -> dict:
+    x0, x1 = min(p0[0], p1[0]), max(p0[0], p1[0])
+    top, bottom = min(p0[1], p1[1]), max(p0[1], p1[1])
+    return {"object_type": kind, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+            "width": x1 - x0, "height": bottom - top, "orientation": orientation}
+
+
+def _subpath_edges(pts: list[tuple[float, float]]) -> list[dict]:
+    """pdfminer's reading of one subpath (a line, a rectangle or a polyline) as pdfplumber's edges."""
+    if len(pts) < 2:
+        return []
+    if len(pts) > 3 and pts[-1] == pts[0] and pts[-2] == pts[0]:
+        pts = pts[:-1]  # a last segment back to the start, then closed: one closing
+    if len(pts) == 2 or (len(pts) == 3 and pts[2] == pts[0]):  # ml, mlh: a line
+        p0, p1 = pts[0], pts[1]
+        return [_edge(p0, p1, "line", "h" if p0[1] == p1[1] else "v")]
+    if len(pts) == 5:
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+        if pts[0] == pts[4] and square:
+            a, c = pts[0], pts[2]
+            left, right, top, bottom = min(a[0], c[0]), max(a[0], c[0]), min(a[1], c[1]), max(a[1], c[1])
+            return [_edge((left, top), (right, top), "rect_edge", "h"), _edge((left, bottom), (right, bottom), "rect_edge", "h"),
+                    _edge((left, top), (left, bottom), "rect_edge", "v"),
+                    _edge((right, top), (right, bottom), "rect_edge", "v")]
+    return [_edge(p0, p1, "curve_edge", "v" if p0[0] == p1[0] else ("h" if p0[1] == p1[1] else None))
+            for p0, p1 in zip(pts, pts[1:])]

@@ -231,10 +231,12 @@ def read_pages(path: Path, numbers: list[int] | None = None, settings: ParseSett
                         continue
                     chars = PageChars(n, float(ruled.width), float(ruled.height), plumber_chars(ruled, settings),
                                       len(ruled.images))
+                if ruled is None and chars is not None:
+                    ruled = chars.ruled(settings)  # PDFium's rules, pdfplumber's table finder
                 try:
                     out.append(_read_one(path, chars, ruled, settings, ocr))
                 finally:
-                    if ruled is not None:
+                    if hasattr(ruled, "close"):
                         ruled.close()  # pdfplumber keeps a page's objects until closed
             except GazetteError:
                 raise

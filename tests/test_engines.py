@@ -87,16 +87,46 @@ def test_sample_page_characters_agree(number):
     assert number != 43 or any(" and " in t for t in lines[0])
 
 
-def test_pages_that_need_the_table_finder_go_to_pdfplumber():
+def test_ruled_tables_come_from_pdfplumbers_table_finder_over_pdfiums_rules(tmp_path):
     doc = pdfium.PdfDocument(SAMPLE_PDF)
     try:
         table_page, text_page = pdfium_chars(doc, 5), pdfium_chars(doc, 6)
     finally:
         doc.close()
-    assert table_page.needs_reference() and table_page.n_rules >= 6
-    assert not text_page.needs_reference() and text_page.n_rules < 6
+    assert table_page.n_rules >= 6 and not table_page.needs_reference() and table_page.ruled() is not None
+    assert text_page.n_rules < 6 and text_page.ruled() is None
+    with pdfplumber.open(SAMPLE_PDF) as pdf:
+        reference = pdf.pages[4]
+        want = [[c and tuple(round(v, 1) for v in c) for r in t.rows for c in r.cells] for t in reference.find_tables()]
+        assert len(reference.edges) == len(table_page.edges)
+    got = [[c and tuple(round(v, 1) for v in c) for r in t.rows for c in r.cells] for t in table_page.ruled().find_tables()]
+    assert got == want and len(got) == 1
     pages = read_pages(SAMPLE_PDF, [5, 6])
     assert len(pages[0].tables) == 1 and pages[0].tables[0].ruled
+
+    # a page whose rules PDFium cannot give as pdfminer reads them (a curve) goes to pdfplumber
+    from reportlab.pdfgen import canvas
+
+    from support.builder import FONT
+
+    path = tmp_path / "curve.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    c.setFont(FONT, 12)
+    for k in range(4):
+        c.line(72, 700 - 20 * k, 372, 700 - 20 * k)
+        c.line(72 + 100 * k, 700, 72 + 100 * k, 640)
+        c.drawString(80 + 100 * (k % 3), 685 - 20 * (k % 3), f"格{k}")
+    c.circle(450, 400, 30)
+    c.showPage()
+    c.save()
+    doc = pdfium.PdfDocument(path)
+    try:
+        curved = pdfium_chars(doc, 1)
+    finally:
+        doc.close()
+    assert curved.edges is None and curved.needs_reference()
+    both = [[t.rows for t in read_pages(path, engine=e)[0].tables] for e in ("pdfium", "pdfplumber")]
+    assert both[0] == both[1] and both[0]
 
 
 def test_a_rotated_page_is_read_by_the_reference_engine(tmp_path):
