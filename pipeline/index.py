@@ -156,13 +156,21 @@ def exists(index_dir: Path) -> bool:
 
 
 @reads_index
+def _storage(index_dir: Path):
+    """The index's files, read with plain file reads: Whoosh's memory-map path wraps each map in
+    a BytesIO, which copies most of the index into memory on every open."""
+    from whoosh.filedb.filestore import FileStorage
+
+    return FileStorage(str(index_dir), supports_mmap=False)
+
+
 def open_index(index_dir: Path, create: bool = False):
     if exists(index_dir):
-        return windex.open_dir(str(index_dir))
+        return _storage(index_dir).open_index()
     if not create:
         raise IndexMissingError(f"no index in {index_dir}")
     index_dir.mkdir(parents=True, exist_ok=True)
-    return windex.create_in(str(index_dir), make_schema())
+    return _storage(index_dir).create_index(make_schema())
 
 
 @reads_index
