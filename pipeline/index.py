@@ -155,7 +155,6 @@ def exists(index_dir: Path) -> bool:
     return index_dir.exists() and windex.exists_in(str(index_dir))
 
 
-@reads_index
 def _storage(index_dir: Path):
     """The index's files, read with plain file reads: Whoosh's memory-map path wraps each map in
     a BytesIO, which copies most of the index into memory on every open."""
@@ -164,6 +163,7 @@ def _storage(index_dir: Path):
     return FileStorage(str(index_dir), supports_mmap=False)
 
 
+@reads_index
 def open_index(index_dir: Path, create: bool = False):
     if exists(index_dir):
         return _storage(index_dir).open_index()
