@@ -25,7 +25,7 @@ from pathlib import Path
 from .errors import GazetteError
 from .export import TableExport
 from .model import Gazette
-from .table_data import ColumnInfo, header_family, typed_columns, typed_value
+from .table_data import ColumnInfo, header_family, typed_columns, typed_row
 
 VIEW_NAME_CHARS = 48  # a family view is named after its columns, cut here (plus a short hash)
 
@@ -148,12 +148,8 @@ def _write(db, gazettes: list[Gazette], tables: list[TableExport], report: Sqlit
                        if t.table.page_start is not None and t.table.pdf_page_start else None)
             row_rows.append({"id": row_id, "table_id": table_id, "row_index": k + 1, "page": printed,
                              "pdf_page": pdf_page})
-            for c in cols:
-                text = row[c.position] if c.position < len(row) else ""
-                v = typed_value(text, c.type)
-                number = v.number if v.kind in ("integer", "decimal") else None
-                if number is not None and v.kind == "integer":
-                    number = int(number)
+            for c, text, v in typed_row(row, cols):
+                number = int(v.number) if v.kind == "integer" else v.number
                 cell_rows.append({"row_id": row_id, "table_id": table_id, "column_position": c.position, "text": text,
                                   "kind": v.kind, "number": number, "value": v.text, "unit": v.unit})
     for name, records in (("tables", table_rows), ("table_columns", column_rows), ("table_rows", row_rows),

@@ -331,21 +331,17 @@ class GazetteStore:
         except ImportError:
             raise GazetteError("pandas is not installed",
                                hint="pip install -e '.[analysis]' (or pip install pandas)") from None
-        from .table_data import parse_cell, typed_columns
+        from .table_data import typed_columns, typed_row
 
         records = []
         for t in self.tables():
             cols = typed_columns(t.table)
             for k, row in enumerate(t.rows):
-                for c in cols:
-                    text = row[c.position] if c.position < len(row) else ""
-                    v = parse_cell(text)
+                for c, text, v in typed_row(row, cols):  # as the SQLite export reads them
                     records.append({"gazette": t.gazette, "doc_number": t.doc_number, "document": t.title,
                                     "table": t.position, "caption": t.table.caption, "row": k + 1,
                                     "pdf_page": t.table.row_page(k), "column": c.name, "unit": c.unit,
-                                    "type": c.type, "text": text,
-                                    "number": v.number if v.kind in ("integer", "decimal") else None,
-                                    "value": v.text})
+                                    "type": c.type, "text": text, "number": v.number, "value": v.text})
         return pd.DataFrame.from_records(records, columns=["gazette", "doc_number", "document", "table", "caption",
                                                           "row", "pdf_page", "column", "unit", "type", "text",
                                                           "number", "value"])

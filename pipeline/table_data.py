@@ -46,7 +46,7 @@ _HALF_RE = re.compile(r"^(?:(\d{4})年)?([上下])半年$")
 @dataclass
 class TypedValue:
     kind: str  # integer, decimal, date, period, text, empty
-    number: float | None = None  # integer and decimal cells
+    number: float | None = None  # integer and decimal cells (None for every other kind)
     text: str | None = None  # date and period cells: 2024-05-01, 2024-05, 2024, 2024/2025, 2024-Q2, Q2, 2024-H1
     unit: str | None = None  # printed after the number in the cell
 
@@ -181,6 +181,16 @@ def typed_columns(table: Table) -> list[ColumnInfo]:
             if len(units) == 1:
                 unit = units.pop()
         out.append(ColumnInfo(k, printed, name or f"列{k + 1}", unit, kind))
+    return out
+
+
+def typed_row(row: list[str], columns: list[ColumnInfo]) -> list[tuple[ColumnInfo, str, TypedValue]]:
+    """Each column's cell of a row (empty past the row's end): its printed text and its value
+    read in the column's type."""
+    out = []
+    for c in columns:
+        text = row[c.position] if c.position < len(row) else ""
+        out.append((c, text, typed_value(text, c.type)))
     return out
 
 
