@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import __version__
 from .home import Home
-from .model import atomic_write_text
+from .model import _from_dict, atomic_write_text
 
 
 @dataclass
@@ -37,8 +37,7 @@ class ManifestEntry:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ManifestEntry:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return _from_dict(cls, data)
 
 
 @dataclass

@@ -125,7 +125,7 @@ class GazetteStore:
         from . import watches
         from .home import write_lock
 
-        watch = watches.SavedSearch(watches.check_name(name), query, **options)
+        watch = watches.SavedSearch(watches.check_name(name), query, options)
         found = self.search(query, limit=None, **watch.search_options())  # a bad query fails here, not later
         watch.seen = sorted(watches.hit_key(h) for h in found.hits)
         with write_lock(self.home):

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .errors import GazetteError, NotFoundError
 from .home import Home
-from .model import atomic_write_text
+from .model import _from_dict, atomic_write_text
 
 WATCHES_FILE = "watches.json"
 NAME_RE = re.compile(r"^[\w\u3400-\u9fff.-]{1,64}$")  # letters, digits, CJK, . _ -; no path or quoting
@@ -25,28 +25,24 @@ OPTIONS = {"number": "--number", "issuer": "--issuer", "category": "--category",
 class SavedSearch:
     name: str
     query: str | None = None
-    number: str | None = None
-    issuer: str | None = None
-    category: str | None = None
-    doc_type: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    gazette: str | None = None
-    strict: bool = False
-    in_force: bool = False
-    as_of: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # the search options given (OPTIONS' keys)
     seen: list[str] = field(default_factory=list)  # keys (<gazette id>#<position>) already reported
+
+    def __post_init__(self) -> None:
+        unknown = set(self.options) - set(OPTIONS)
+        if unknown:
+            raise TypeError(f"not a search option: {', '.join(sorted(unknown))}")
+        self.options = {k: v for k, v in self.options.items() if v}  # what was given, no defaults
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SavedSearch:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return _from_dict(cls, data)
 
     def search_options(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in OPTIONS}
+        return dict(self.options)
 
     def command_line(self) -> str:
         """The `gazette search` command this saved search runs."""
@@ -54,7 +50,7 @@ class SavedSearch:
 
         parts = ["gazette", "search"] + ([self.query] if self.query else [])
         for key, flag in OPTIONS.items():
-            value = getattr(self, key)
+            value = self.options.get(key)
             if value is True:
                 parts.append(flag)
             elif value:
