@@ -30,7 +30,7 @@ ENGINES = ("pdfium", "pdfplumber")
 # characters that mean the same and that the engines' encodings map apart (U+30FB from one
 # CMap, U+00B7 from another): the form Chinese text uses
 CANONICAL = str.maketrans({"\u30fb": "\u00b7", "\uff65": "\u00b7", "\u2027": "\u00b7"})
-_LOOK_ALIKE = frozenset("\u30fb\uff65\u2027")
+_LOOK_ALIKE = frozenset(map(chr, CANONICAL))  # the characters CANONICAL changes
 _UNKNOWN = object()
 
 

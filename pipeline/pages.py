@@ -143,29 +143,31 @@ def reference_page(pdf, n: int):
     from pdfminer.psparser import LIT
 
     pages_type, page_type = LIT("Pages"), LIT("Page")
+
+    def inherit(kid: dict, node: dict) -> dict:  # Resources, MediaBox, CropBox, Rotate from above
+        for name in PDFPage.INHERITABLE_ATTRS:
+            if name in node and name not in kid:
+                kid[name] = node[name]
+        return kid
+
     try:
         node, k = dict_value(pdf.doc.catalog["Pages"]).copy(), n - 1
         for _ in range(64):  # deeper than any real page tree
             kids = list_value(node.get("Kids"))
             if int_value(node.get("Count")) == len(kids) and k < len(kids):
                 # one page a kid (a flat tree, the usual case): the k-th kid, without reading the others
-                kid = dict_value(kids[k]).copy()
+                kid = inherit(dict_value(kids[k]).copy(), node)
                 if kid.get("Type") is page_type:
-                    for name in PDFPage.INHERITABLE_ATTRS:
-                        if name in node and name not in kid:
-                            kid[name] = node[name]
                     return pdfplumber.page.Page(pdf, PDFPage(pdf.doc, kids[k].objid, kid, None), page_number=n)
             dicts = [dict_value(ref).copy() for ref in kids]
             counts = [int_value(d.get("Count")) if d.get("Type") is pages_type else 1 for d in dicts]
             if sum(counts) != int_value(node.get("Count")) or any(c < 0 for c in counts):
                 break
             for ref, kid, count in zip(kids, dicts, counts):
-                for name in PDFPage.INHERITABLE_ATTRS:
-                    if name in node and name not in kid:
-                        kid[name] = node[name]
                 if k >= count:
                     k -= count
                     continue
+                kid = inherit(kid, node)
                 if kid.get("Type") is page_type:
                     return pdfplumber.page.Page(pdf, PDFPage(pdf.doc, ref.objid, kid, None), page_number=n)
                 node = kid
