@@ -453,36 +453,26 @@ def watch_run(state, name, only_new, fmt):
 @click.pass_obj
 def show(state, doc_number, fmt):
     """One document by 文号: its fields, whether it is in force, its relations, text and tables."""
-    refs = state.store.show(doc_number)
-    related = {(r.ref.gazette_id, r.ref.document.title): r for r in state.store.relations(doc_number)}
+    related = state.store.relations(doc_number)  # each document with this 文号, its validity and relations
     if fmt == "json":
-        out = []
-        for ref in refs:
-            data = ref.to_dict()
-            rel = related.get((ref.gazette_id, ref.document.title))
-            if rel is not None:
-                data.update(validity=rel.validity.to_dict(), relations=rel.to_dict()["relations"])
-            out.append(data)
+        out = [dict(rel.ref.to_dict(), validity=rel.validity.to_dict(), relations=rel.to_dict()["relations"])
+               for rel in related]
         echo_json(out if len(out) > 1 else out[0])
         return
-    for ref in refs:
-        g, d = ref.gazette, ref.document
+    for rel in related:
+        g, d = rel.ref.gazette, rel.ref.document
+        v = rel.validity
+        span = " – ".join(x for x in (v.effective_from, v.expires) if x)
         fields = [("文号", d.doc_number), ("标题", d.title), ("文种", d.doc_type), ("发文机关", "、".join(d.issuers)),
                   ("成文日期", d.date), ("类别", d.category), ("主送", d.addressees), ("公开", d.disclosure),
                   ("附件", "；".join(d.attachments)), ("公报", f"{g.gazette.title} {g.gazette.year}年第{g.gazette.number}期"),
-                  ("页码", f"{d.page_start}-{d.page_end}")]
-        rel = related.get((ref.gazette_id, d.title))
-        if rel is not None:
-            v = rel.validity
-            span = " – ".join(x for x in (v.effective_from, v.expires) if x)
-            fields.append(("效力", f"{v.status}" + (f" ({span})" if span else "")))
-        for k, v in fields:
-            if v:
-                click.echo(f"{k}：{v}")
-        if rel is not None:
-            for line in rel.validity.evidence:
-                click.echo(f"  依据：{line}")
-            _echo_relations(state.store, rel)
+                  ("页码", f"{d.page_start}-{d.page_end}"), ("效力", f"{v.status}" + (f" ({span})" if span else ""))]
+        for k, value in fields:
+            if value:
+                click.echo(f"{k}：{value}")
+        for line in v.evidence:
+            click.echo(f"  依据：{line}")
+        _echo_relations(state.store, rel)
         click.echo("")
         click.echo(d.body)
         for t in d.tables:
@@ -526,7 +516,7 @@ def relations(state, doc_number, depth, gazette, fmt):
     if not start:
         raise click.ClickException(f"no document {doc_number} in issue {gazette}")
     graph = state.store.relation_graph()
-    keys = [f"{r.ref.gazette_id}#{r.ref.gazette.documents.index(r.ref.document)}" for r in start]
+    keys = [r.key for r in start]
     edges = relation_edges(graph, keys, depth)
     if fmt == "json":
         echo_json({"documents": keys, "edges": [e.to_dict() for e in edges]})

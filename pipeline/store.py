@@ -42,6 +42,7 @@ class DocumentRelations:
     """A document with the relations it states, the relations stated of it, and its validity."""
 
     ref: DocumentRef
+    key: str  # <gazette id>#<position>: the document in relations.RelationGraph
     outgoing: list  # relations.Relation
     incoming: list  # relations.Relation
     validity: object  # relations.Validity (as of today)
@@ -261,7 +262,7 @@ class GazetteStore:
             if gazette and ref.gazette_id != gazette:
                 continue
             key = f"{ref.gazette_id}#{ref.gazette.documents.index(ref.document)}"
-            out.append(DocumentRelations(ref, graph.outgoing.get(key, []), graph.incoming.get(key, []),
+            out.append(DocumentRelations(ref, key, graph.outgoing.get(key, []), graph.incoming.get(key, []),
                                          graph.validity(key)))
         return out
 
