@@ -276,16 +276,12 @@ def remove(state, gazette_id, fmt):
 # -- search / show / tables / stats -------------------------------------------------------
 
 def _date(ctx, param, value):
-    import datetime
+    from pipeline.normalize import check_iso_date
 
-    if value:
-        try:
-            datetime.date.fromisoformat(value)
-        except ValueError:
-            raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2023-06-30") from None
-        if len(value) != 10:
-            raise click.BadParameter("use YYYY-MM-DD")
-    return value
+    try:
+        return check_iso_date(value) if value else value
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def search_options(f):

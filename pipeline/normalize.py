@@ -242,6 +242,20 @@ def parse_date(text: str) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+def check_iso_date(value: str) -> str:
+    """A date as the command line and the page take it, YYYY-MM-DD exactly (not a week date or
+    a short form); ValueError with the message to show otherwise."""
+    import datetime
+
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2023-06-30") from None
+    return value
+
+
 def is_date_line(text: str) -> bool:
     """The whole line is one date (a 成文日期)."""
     t = re.sub(r"\s+", "", nfkc(text))

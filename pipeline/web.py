@@ -13,10 +13,8 @@ never a traceback."""
 
 from __future__ import annotations
 
-import datetime
 import html
 import logging
-import re
 import tempfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +22,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from .errors import GazetteError, InputError, NotFoundError, QueryError
+from .normalize import check_iso_date
 from .search import find_spans
 from .store import GazetteStore
 
@@ -92,17 +91,10 @@ def _page(title: str, body: str, status: int = 200) -> Response:
 
 
 def _date(name: str, value: str | None) -> str | None:
-    if not value:
-        return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise BadRequest(f"{name}={value!r} is not a date: use YYYY-MM-DD, e.g. 2023-06-30")
     try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"{name}={value!r} is not a date: use YYYY-MM-DD, e.g. 2023-06-30") from None
-    if len(value) != 10:
-        raise BadRequest(f"{name}={value!r}: use YYYY-MM-DD")
-    return value
+        return check_iso_date(value) if value else None
+    except ValueError as exc:
+        raise BadRequest(f"{name}={exc}") from None
 
 
 def _params(query: str) -> dict[str, str]:
