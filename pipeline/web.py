@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from .errors import GazetteError, InputError, NotFoundError, QueryError
-from .normalize import check_iso_date
+from .normalize import check_iso_date, normalize_doc_number
 from .search import find_spans
 from .store import GazetteStore
 
@@ -295,11 +295,11 @@ class WebApp:
         out = []
         if d.citations:
             items = []
+            numbers = self.store.relation_graph().by_number  # what the home holds, without loading each
             for number in d.citations:
-                try:
-                    self.store.show(number)
+                if normalize_doc_number(number) in numbers:
                     items.append(f'<li><a class="cited" href="{esc(doc_url(number, "", 0))}">{esc(number)}</a></li>')
-                except NotFoundError:
+                else:
                     items.append(f"<li>{esc(number)}（不在索引中）</li>")
             out.append(f"<h3>引用的文件</h3><ul>{''.join(items)}</ul>")
         if d.doc_number:
