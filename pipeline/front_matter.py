@@ -172,6 +172,8 @@ def _read_entries(lines: list[Line], begin: int, layout: Layout | None) -> tuple
         text = nfkc(ln.text).strip()
         nxt = nfkc(lines[i + 1].text) if i + 1 < len(lines) else None
         sec = _SECTION_RE.match(re.sub(r"\s+", "", text))
+        if buf and not entries and (sec or _is_centred_heading(ln, layout)) and not _LONE_PAGE_RE.match(text):
+            buf = []  # lines before the first section heading are no entry (a misread TOC heading, the masthead)
         if not buf and (sec or _is_centred_heading(ln, layout)):
             category = (sec.group("a") or sec.group("b")) if sec else squash(ln.text)
             heading_at = i if heading_at is None else heading_at

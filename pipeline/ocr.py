@@ -16,6 +16,7 @@ import os
 import re
 import statistics
 import unicodedata
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -33,6 +34,16 @@ class OcrLine:
     text: str
     box: tuple[float, float, float, float]  # x0, top, x1, bottom in pixels
     confidence: float
+    spans: list[tuple[str, float, float]] | None = None  # its characters (or Latin words) and their x0, x1
+
+    def scaled(self, factor: float) -> OcrLine:
+        return OcrLine(self.text, tuple(v * factor for v in self.box), self.confidence,  # type: ignore[arg-type]
+                       [(t, a * factor, b * factor) for t, a, b in self.spans] if self.spans else None)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> OcrLine:
+        spans = d.get("spans")
+        return cls(d["text"], tuple(d["box"]), d["confidence"], [tuple(x) for x in spans] if spans else None)
 
 
 class OcrEngine(Protocol):
@@ -54,17 +65,21 @@ class RapidOcrEngine:
             raise NoTextLayerError("scanned page: OCR is not installed", hint=INSTALL_HINT) from exc
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         self._engine = RapidOCR()
-        self.name = f"rapidocr-{version('rapidocr')}"
+        self.name = f"rapidocr-{version('rapidocr')}-spans"
 
     def recognize(self, image) -> list[OcrLine]:
         import numpy as np
 
-        result = self._engine(np.asarray(image.convert("RGB")))
+        result = self._engine(np.asarray(image.convert("RGB")), return_word_box=True)
+        boxes = result.boxes if result.boxes is not None else []
+        words = result.word_results or [None] * len(boxes)
         lines = []
-        for box, text, score in zip(result.boxes if result.boxes is not None else [], result.txts or [],
-                                    result.scores or []):
+        for box, text, score, word in zip(boxes, result.txts or [], result.scores or [], words):
             xs, ys = [float(p[0]) for p in box], [float(p[1]) for p in box]
-            lines.append(OcrLine(str(text), (min(xs), min(ys), max(xs), max(ys)), float(score)))
+            spans = None
+            if word and all(len(w) == 3 and w[2] is not None for w in word):
+                spans = [(str(t), min(float(q[0]) for q in quad), max(float(q[0]) for q in quad)) for t, _s, quad in word]
+            lines.append(OcrLine(str(text), (min(xs), min(ys), max(xs), max(ys)), float(score), spans))
         return lines
 
 
@@ -84,8 +99,11 @@ class OcrOptions:
     mode: str = "auto"  # auto: pages without a usable text layer; never; force: every page
     cache_dir: str | None = None  # <home>/cache/ocr
     scale: float = 2.0  # render at 144 dpi: PP-OCR reads 10.5 pt text without errors there
-    box_to_size: float = 1.3  # an OCR box is about this many times the font size high
-    size_snap: float = 0.15  # box heights within this share of the page median are the text size
+    box_to_size: float = 1.3  # an OCR box is about this many times the font size high (varies with the glyphs)
+    pitch_min_chars: int = 3  # a box with this many CJK characters measures its size by their pitch
+    narrow_advance: float = 0.5  # a digit or Latin letter advances about half an em in a CJK font
+    pitch_max_ratio: float = 1.4  # a pitch this far above the box height's size is letter spacing, not size
+    size_snap: float = 0.3  # a box measured by height alone takes a pitch-measured size this close (digits are short)
     low_confidence: float = 0.8  # a page whose mean confidence is below this is flagged
 
 
@@ -134,8 +152,7 @@ def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: Ocr
     lines = None
     if cache and cache.exists():
         try:
-            lines = [OcrLine(d["text"], tuple(d["box"]), d["confidence"])
-                     for d in json.loads(cache.read_text(encoding="utf-8"))]
+            lines = [OcrLine.from_dict(d) for d in json.loads(cache.read_text(encoding="utf-8"))]
         except (OSError, ValueError, KeyError):
             lines = None
     if lines is None:
@@ -149,11 +166,47 @@ def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: Ocr
             except OSError as exc:
                 log.warning("OCR cache not written (%s): %s", cache.parent, exc)
                 tmp.unlink(missing_ok=True)
-    s = options.scale
-    in_points = [OcrLine(ln.text, (ln.box[0] / s, ln.box[1] / s, ln.box[2] / s, ln.box[3] / s), ln.confidence)
-                 for ln in lines if ln.text.strip()]
+    in_points = [ln.scaled(1 / options.scale) for ln in lines if ln.text.strip()]
     confidence = statistics.fmean([ln.confidence for ln in in_points]) if in_points else 0.0
     return in_points, float(width), float(height), confidence, image
+
+
+# -- spaces and cells from the gaps between characters ---------------------------------------
+
+def _units(text: str, options: OcrOptions) -> float:
+    """How many ems a piece of text advances: one for a CJK character, about half for others."""
+    return sum(1.0 if _wide(ch) else options.narrow_advance for ch in text) or options.narrow_advance
+
+
+def split_at_gaps(ln: OcrLine, space_ems: float, cell_ems: float, options: OcrOptions) -> list[OcrLine]:
+    """A line's text rebuilt from its character boxes: a space where a gap is space_ems wide, a
+    new piece (the next cell of a table, the second of two signers) where it is cell_ems wide.
+    Gaps are measured between character centres less their advances, so the white space a
+    Chinese comma leaves in its own box is no gap. Lines without character boxes stay as read."""
+    spans = ln.spans
+    if not spans or "".join(t for t, _, _ in spans) != "".join(ln.text.split()):
+        return [ln]
+    units = [_units(t, options) for t, _, _ in spans]
+    centres = [(a + b) / 2 for _, a, b in spans]
+    steps = [(c2 - c1) / ((u1 + u2) / 2) for c1, c2, u1, u2 in zip(centres, centres[1:], units, units[1:])]
+    em = (statistics.median(steps) if len(steps) >= options.pitch_min_chars
+          else (ln.box[3] - ln.box[1]) / options.box_to_size)
+    pieces: list[list[int]] = [[0]]
+    spaced: set[int] = set()
+    for k in range(1, len(spans)):
+        gap = centres[k] - centres[k - 1] - em * (units[k] + units[k - 1]) / 2
+        if gap >= cell_ems * em:
+            pieces.append([k])
+            continue
+        if gap >= space_ems * em:
+            spaced.add(k)
+        pieces[-1].append(k)
+    out = []
+    for piece in pieces:
+        text = "".join((" " if k in spaced else "") + spans[k][0] for k in piece)
+        box = (spans[piece[0]][1], ln.box[1], spans[piece[-1]][2], ln.box[3])
+        out.append(OcrLine(text, box, ln.confidence, [spans[k] for k in piece]))
+    return out
 
 
 # -- ruled tables on a page image ---------------------------------------------------------------
@@ -218,7 +271,8 @@ def table_rows(cells: list[tuple[float, float, float, float]], lines: list[OcrLi
                       if x0 <= (ln.box[0] + ln.box[2]) / 2 <= x1 and top <= (ln.box[1] + ln.box[3]) / 2 <= bottom]
             used.update(inside)
             inside.sort(key=lambda k: (lines[k].box[1], lines[k].box[0]))
-            texts.append(join_wrapped([restore_fullwidth(lines[k].text.strip()) for k in inside]))
+            texts.append(join_wrapped([restore_fullwidth(lines[k].text.strip(), lines[k].spans is not None)
+                                       for k in inside]))
         rows.append(texts)
     return rows, used
 
@@ -229,10 +283,16 @@ _CJK_OR_FULL = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
 _HALF_TO_FULL = {"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 
 
-def restore_fullwidth(text: str) -> str:
+def restore_fullwidth(text: str, measured_spaces: bool = False) -> str:
     """OCR reads Chinese punctuation as ASCII: (此件公开) -> （此件公开）, 单位:  -> 单位： — only
-    next to Chinese text, so 3.5, (1) and Latin stay as they are."""
-    text = re.sub(r"\s+(?=" + _CJK_OR_FULL + ")|(?<=" + _CJK_OR_FULL + r")\s+", "", text)
+    next to Chinese text, so 3.5, (1) and Latin stay as they are. The engine's own spaces beside
+    Chinese are dropped; spaces measured from character boxes (split_at_gaps) are kept, but
+    not around punctuation."""
+    if measured_spaces:
+        text = re.sub(r"\s+(?=[\u3000-\u303f\uff00-\uffef(),:;?!])|(?<=[\u3000-\u303f\uff00-\uffef(),:;?!])\s+", "",
+                      text)
+    else:
+        text = re.sub(r"\s+(?=" + _CJK_OR_FULL + ")|(?<=" + _CJK_OR_FULL + r")\s+", "", text)
     out = list(text)
     for i, ch in enumerate(out):
         if ch not in _HALF_TO_FULL:
@@ -252,21 +312,45 @@ def restore_fullwidth(text: str) -> str:
     return "".join(out)
 
 
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _pitch_size(ln: OcrLine, options: OcrOptions) -> float | None:
+    """The font size from the advance of a box's characters: a CJK character is one em wide,
+    whatever its ink, while box heights vary with the glyphs (digits are short, 限 is tall) by
+    about 1.5 pt. None for boxes with too few CJK characters, or spaced out (a letter-spaced title)."""
+    text = "".join(ln.text.split())
+    wide = sum(1 for ch in text if _wide(ch))
+    if wide < options.pitch_min_chars:
+        return None
+    pitch = (ln.box[2] - ln.box[0]) / (wide + options.narrow_advance * (len(text) - wide))
+    by_height = (ln.box[3] - ln.box[1]) / options.box_to_size
+    return pitch if pitch <= options.pitch_max_ratio * by_height else None
+
+
+def _sizes(row: list[OcrLine], page_sizes: list[float], options: OcrOptions) -> float:
+    """One line's size: the pitch of its CJK boxes, or else its box height taken to a size
+    measured by pitch on the page when that is close: the text's own size first (page_sizes
+    runs from the most common), as a row of digits in a table is set in the text's size."""
+    pitched = [s for ln in row if (s := _pitch_size(ln, options)) is not None]
+    if pitched:
+        size = statistics.median(pitched)
+    else:
+        size = statistics.median([(ln.box[3] - ln.box[1]) / options.box_to_size for ln in row])
+        size = next((s for s in page_sizes if abs(s - size) <= options.size_snap * s), size)
+    return round(size * 2) / 2
+
+
 def to_lines(ocr_lines: list[OcrLine], page: int, options: OcrOptions):
     """Line records from OCR boxes: boxes on one baseline make one line (apart by a wide gap:
-    its segments, the cells of a table drawn without rules), sizes from box heights snapped to
-    the page's text size."""
+    its segments, the cells of a table drawn without rules), sizes from the pitch of their
+    characters (or box heights, for short boxes)."""
     from .pages import Line
 
     if not ocr_lines:
         return []
-    heights = [ln.box[3] - ln.box[1] for ln in ocr_lines]
-    median = statistics.median(heights)
-
-    def size_of(h: float) -> float:
-        h = median if abs(h - median) <= options.size_snap * median else h
-        return round(h / options.box_to_size * 2) / 2
-
+    median = statistics.median([ln.box[3] - ln.box[1] for ln in ocr_lines])
     boxes = sorted(ocr_lines, key=lambda ln: ((ln.box[1] + ln.box[3]) / 2, ln.box[0]))
     rows: list[list[OcrLine]] = []
     for ln in boxes:
@@ -278,14 +362,19 @@ def to_lines(ocr_lines: list[OcrLine], page: int, options: OcrOptions):
                 last.append(ln)
                 continue
         rows.append([ln])
+    weight: Counter[float] = Counter()  # pitch-measured sizes by the characters set in them
+    for ln in ocr_lines:
+        if (s := _pitch_size(ln, options)) is not None:
+            weight[round(s * 2) / 2] += len(ln.text)
+    page_sizes = [s for s, _ in weight.most_common()]
     out = []
     for row in rows:
         row.sort(key=lambda b: b.box[0])
-        texts = [restore_fullwidth(b.text.strip()) for b in row]
-        size = size_of(statistics.median([b.box[3] - b.box[1] for b in row]))
+        texts = [restore_fullwidth(b.text.strip(), b.spans is not None) for b in row]
         segments = [(b.box[0], b.box[2], t) for b, t in zip(row, texts)]
         out.append(Line(text=" ".join(texts), x0=min(b.box[0] for b in row), x1=max(b.box[2] for b in row),
-                        top=min(b.box[1] for b in row), bottom=max(b.box[3] for b in row), size=size, bold=False,
+                        top=min(b.box[1] for b in row), bottom=max(b.box[3] for b in row),
+                        size=_sizes(row, page_sizes, options), bold=False,
                         page=page, segments=segments if len(segments) > 1 else []))
     out.sort(key=lambda ln: (ln.top, ln.x0))
     return out

@@ -304,9 +304,10 @@ def read_pages_parallel(path: Path, jobs: int, settings: ParseSettings = DEFAULT
 
 def read_page_by_ocr(path: Path, number: int, n_images: int, st: ParseSettings, options: OcrOptions) -> Page:
     """A scanned page: OCR lines as Line records, and tables aligned by white space among them."""
-    from .ocr import recognize_page, ruled_table_cells, table_rows, to_lines
+    from .ocr import recognize_page, ruled_table_cells, split_at_gaps, table_rows, to_lines
 
     ocr_lines, width, height, confidence, image = recognize_page(path, number, options)
+    ocr_lines = [piece for ln in ocr_lines for piece in split_at_gaps(ln, st.space_ratio, st.wide_gap, options)]
     ruled: list[RawTable] = []
     for cells in ruled_table_cells(image, options.scale):
         rows, used = table_rows(cells, ocr_lines)
@@ -584,9 +585,14 @@ def continue_aligned_tables(pages: list[Page], furniture: set[tuple[int, int]], 
     matter; it is kept true as lines are taken."""
     from .tables import is_continued_mark
 
+    tops = [min([ln.top for k, ln in enumerate(p.lines) if (p.number, k) not in furniture] + [t.top for t in p.tables])
+            for p in pages if p.tables or len(p.lines) > sum(1 for q, _ in furniture if q == p.number)]
+    text_top = statistics.median(tops) if tops else 0.0  # where the text starts under the running header
     for p, nxt in zip(pages, pages[1:]):
         last = max(p.tables, key=lambda t: t.bottom, default=None)
         if last is None or last.ruled or nxt.number != p.number + 1:
+            continue
+        if last.bottom < st.continued_from_share * p.height:  # the table ended with room to spare
             continue
         below = [ln for k, ln in enumerate(p.lines) if ln.top > last.bottom and (p.number, k) not in furniture]
         if below:
@@ -598,8 +604,8 @@ def continue_aligned_tables(pages: list[Page], furniture: set[tuple[int, int]], 
         while start < len(lines) and is_continued_mark(lines[start][1].text):
             start += 1
         plain = [ln for _, ln in lines]
-        if start >= len(plain):
-            continue
+        if start >= len(plain) or plain[start].top > text_top + st.continued_top_slack * last.size:
+            continue  # nothing, or something set further down (a back cover), not rows going on
         rows: list[list[str]] = []
         # the first line may be the header printed again, its cells wrapped like the first time
         j = _grow_rows(plain, start, last.col_edges, last.size, rows, None, header_open=True, st=st,

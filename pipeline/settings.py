@@ -24,6 +24,8 @@ class ParseSettings:
     row_gap: float = 2.5  # a table without rules ends at a gap of this many ems
     table_size_tolerance: float = 1.5  # points: rows of a table without rules share their size
     continued_size_tolerance: float = 0.6  # points: rows going on from the page before, in the table's size
+    continued_top_slack: float = 3.0  # ems: those rows start this close to the top of the text area ...
+    continued_from_share: float = 0.5  # ... under a table that ran past this share of its page's height
     edge_number_band: float = 0.12  # share of the page height at the foot and head where page numbers stand
     folio_centre: float = 3.0  # ems: a page number is centred on the page within this, or at an outer edge
     # -- page furniture (layout.py) ------------------------------------------------------------
