@@ -22,6 +22,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 
+CHAR_TOLERANCE = 0.05  # a field, paragraph or table row may differ by this share of characters (OCR errs on a few)
+
+
 def _plain(text: str) -> str:
     """Text for the error rate: no white space, full/half width folded, dot leaders set aside."""
     import unicodedata
@@ -44,6 +47,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=4)
     ap.add_argument("--seed", type=int, default=100)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--show", action="store_true", help="print what differed on each scan")
     args = ap.parse_args()
     logging.disable(logging.WARNING)
     from pipeline import parse_pdf
@@ -53,7 +57,7 @@ def main() -> None:
 
     total_chars = total_errors = pages = 0
     ocr_seconds = born_seconds = 0.0
-    scores, born_scores = [], []
+    scores, exact_scores, born_scores = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(args.seed, args.seed + args.n):
             born, scan = Path(tmp) / f"b{seed}.pdf", Path(tmp) / f"s{seed}.pdf"
@@ -70,16 +74,23 @@ def main() -> None:
                 want, got = _plain(d_doc.title + d_doc.body), _plain(s_doc.title + s_doc.body)
                 total_chars += len(want)
                 total_errors += char_errors(want, got)
-            s, b = compare(truth, scanned), compare(truth, digital)
+            s, b = compare(truth, scanned, char_tolerance=CHAR_TOLERANCE), compare(truth, digital)
             scores.append(s.metrics)
+            exact_scores.append(compare(truth, scanned).metrics)
             born_scores.append(b.metrics)
             worst = {k: round(v, 2) for k, v in s.metrics.items() if v < 1}
-            print(f"seed {seed}: {truth.pages} pages, {len(truth.documents)} documents; scan {worst or 'exact'}")
+            print(f"seed {seed}: {truth.pages} pages, {len(truth.documents)} documents; scan {worst or 'right'}")
+            for problem in s.problems if args.show else []:
+                print("   ", problem[:300])
     names = sorted(scores[0])
     print()
-    print(f"{'metric':18} {'scanned':>8} {'born-digital':>13}")
+    print(f"{'metric':18} {'scanned':>8} {'scanned exact':>14} {'born-digital':>13}")
     for k in names:
-        print(f"{k:18} {sum(m[k] for m in scores) / len(scores):8.3f} {sum(m[k] for m in born_scores) / len(born_scores):13.3f}")
+        print(f"{k:18} {sum(m[k] for m in scores) / len(scores):8.3f} "
+              f"{sum(m[k] for m in exact_scores) / len(exact_scores):14.3f} "
+              f"{sum(m[k] for m in born_scores) / len(born_scores):13.3f}")
+    print(f"scanned: texts may differ by {CHAR_TOLERANCE:.0%} of their characters (OCR's misreadings); "
+          "document boundaries, 文号, dates and pages exact. scanned exact: no tolerance")
     print(f"character error rate {total_errors / max(total_chars, 1):.4f} ({total_errors} of {total_chars} characters)")
     print(f"seconds a page: OCR parse {ocr_seconds / pages:.2f} (wall, {args.jobs} jobs), born-digital parse "
           f"{born_seconds / pages:.3f} in the same run")

@@ -119,7 +119,8 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
     n_pages = len(pages)
     counts: Counter[tuple[str, int]] = Counter()
     for p in pages:
-        keys = {(_mask(p.lines[i].text), _band(p, p.lines[i], st)) for i in _edge_indexes(p, st.edge_lines)}
+        keys = {(_mask(p.lines[i].text), band) for i in _edge_indexes(p, st.edge_lines)
+                for band in _near_bands(_band(p, p.lines[i], st))}
         counts.update(keys)
     need = max(st.running_min_pages, min(3, n_pages - 1), int(st.running_share * n_pages + 0.5))
     repeated = {k for k, c in counts.items() if c >= need}
@@ -141,7 +142,7 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
             key = (_mask(ln.text), _band(p, ln, st))
             if (ln.size <= body_size * st.small_running_ratio and _in_margin(p, ln, st)
                     and (key in repeated or key in small_repeated)):
-                slots.add((key[1], _size_key(ln)))
+                slots.update((band, size) for band in _near_bands(key[1]) for size in _near_sizes(ln))
     for p in pages:
         n = len(p.lines)
         # from each edge inwards, while the lines are running matter
@@ -173,6 +174,18 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
 
 def _size_key(ln: Line) -> float:
     return round(ln.size * 2) / 2
+
+
+def _near_bands(band: int) -> tuple[int, ...]:
+    """A band and its neighbours on the same edge: a line that sits on a step boundary (a scan
+    shifted by a point or two) still meets its fellows on the other pages."""
+    return (band - 1, band, band + 1) if band >= 0 else (band - 1, band, min(band + 1, -1))
+
+
+def _near_sizes(ln: Line) -> tuple[float, ...]:
+    """A size and the half-point steps beside it (sizes measured from a scan vary by that much)."""
+    size = _size_key(ln)
+    return (size - 0.5, size, size + 0.5)
 
 
 def _band(page: Page, ln: Line, st: ParseSettings) -> int:
@@ -255,7 +268,7 @@ def paragraphs(lines: list[Line], layout: Layout) -> list[tuple[str, int]]:
             prev is None
             or ln.x0 > layout.left + st.indent * em
             or prev.x1 < layout.right - st.short_line * em
-            or abs(ln.size - prev.size) > st.size_tolerance
+            or (ln.size_known and prev.size_known and abs(ln.size - prev.size) > st.size_tolerance)
             or prev.x0 > layout.left + st.centred_offset * em  # after a centred or right-aligned line
             # a full line that ends a sentence, then a numbered heading set flush left
             or (prev.text.rstrip().endswith(SENTENCE_FINAL + COLONS) and _HEADING_RE.match(ln.text))

@@ -99,11 +99,14 @@ class OcrOptions:
     mode: str = "auto"  # auto: pages without a usable text layer; never; force: every page
     cache_dir: str | None = None  # <home>/cache/ocr
     scale: float = 2.0  # render at 144 dpi: PP-OCR reads 10.5 pt text without errors there
-    box_to_size: float = 1.3  # an OCR box is about this many times the font size high (varies with the glyphs)
+    box_to_size: float = 1.3  # an OCR box is about this many times the font size high (learnt per page when it can be)
     pitch_min_chars: int = 3  # a box with this many CJK characters measures its size by their pitch
     narrow_advance: float = 0.5  # a digit or Latin letter advances about half an em in a CJK font
+    gap_step_ratio: float = 1.4  # a step between character centres this much above the usual one is a gap
     pitch_max_ratio: float = 1.4  # a pitch this far above the box height's size is letter spacing, not size
-    size_snap: float = 0.3  # a box measured by height alone takes a pitch-measured size this close (digits are short)
+    pitch_sure_chars: int = 8  # a line of this many characters measures its size to half a point ...
+    short_pitch_snap: float = 0.12  # ... a shorter one takes a size measured on the page's long lines this close
+    size_snap: float = 0.3  # ... and a box measured by height alone one this close (digits are short)
     low_confidence: float = 0.8  # a page whose mean confidence is below this is flagged
 
 
@@ -174,8 +177,9 @@ def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: Ocr
 # -- spaces and cells from the gaps between characters ---------------------------------------
 
 def _units(text: str, options: OcrOptions) -> float:
-    """How many ems a piece of text advances: one for a CJK character, about half for others."""
-    return sum(1.0 if _wide(ch) else options.narrow_advance for ch in text) or options.narrow_advance
+    """How many ems a piece of text advances: one for a CJK character (and for punctuation OCR
+    reads as ASCII: in Chinese text it is full width), about half for others."""
+    return sum(1.0 if _wide(ch) or ch in _HALF_TO_FULL else options.narrow_advance for ch in text) or options.narrow_advance
 
 
 def split_at_gaps(ln: OcrLine, space_ems: float, cell_ems: float, options: OcrOptions) -> list[OcrLine]:
@@ -188,9 +192,7 @@ def split_at_gaps(ln: OcrLine, space_ems: float, cell_ems: float, options: OcrOp
         return [ln]
     units = [_units(t, options) for t, _, _ in spans]
     centres = [(a + b) / 2 for _, a, b in spans]
-    steps = [(c2 - c1) / ((u1 + u2) / 2) for c1, c2, u1, u2 in zip(centres, centres[1:], units, units[1:])]
-    em = (statistics.median(steps) if len(steps) >= options.pitch_min_chars
-          else (ln.box[3] - ln.box[1]) / options.box_to_size)
+    em = _span_pitch(spans, options) or (ln.box[3] - ln.box[1]) / options.box_to_size
     pieces: list[list[int]] = [[0]]
     spaced: set[int] = set()
     for k in range(1, len(spans)):
@@ -288,9 +290,8 @@ def restore_fullwidth(text: str, measured_spaces: bool = False) -> str:
     next to Chinese text, so 3.5, (1) and Latin stay as they are. The engine's own spaces beside
     Chinese are dropped; spaces measured from character boxes (split_at_gaps) are kept, but
     not around punctuation."""
-    if measured_spaces:
-        text = re.sub(r"\s+(?=[\u3000-\u303f\uff00-\uffef(),:;?!])|(?<=[\u3000-\u303f\uff00-\uffef(),:;?!])\s+", "",
-                      text)
+    if measured_spaces:  # a bracket's or comma's glyph sits at one side of its box: no space on that side
+        text = re.sub(r"(?<=[（《“‘〔【(\[])\s+|\s+(?=[）》”’〕】，。、：；？！),.:;?!\]])", "", text)
     else:
         text = re.sub(r"\s+(?=" + _CJK_OR_FULL + ")|(?<=" + _CJK_OR_FULL + r")\s+", "", text)
     out = list(text)
@@ -316,6 +317,29 @@ def _wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
+def _span_pitch(spans: list[tuple[str, float, float]], options: OcrOptions) -> float | None:
+    """The em from character boxes: over the longest run of characters set without a gap, the
+    distance from the first centre to the last over the advances between them. One step is too
+    coarse (the recognizer places characters to a few pixels); a run averages that out."""
+    units = [_units(t, options) for t, _, _ in spans]
+    centres = [(a + b) / 2 for _, a, b in spans]
+    steps = [(c2 - c1) / ((u1 + u2) / 2) for c1, c2, u1, u2 in zip(centres, centres[1:], units, units[1:])]
+    if len(steps) < options.pitch_min_chars:
+        return None
+    typical = statistics.median(steps)
+    runs, start = [], 0
+    for k, step in enumerate(steps):
+        if step > options.gap_step_ratio * typical:  # a gap between words or cells ends a run
+            runs.append((start, k))
+            start = k + 1
+    runs.append((start, len(steps)))
+    first, last = max(runs, key=lambda r: r[1] - r[0])
+    if last - first < options.pitch_min_chars - 1:
+        return typical
+    advance = sum((units[k] + units[k + 1]) / 2 for k in range(first, last))
+    return (centres[last] - centres[first]) / advance
+
+
 def _pitch_size(ln: OcrLine, options: OcrOptions) -> float | None:
     """The font size from the advance of a box's characters: a CJK character is one em wide,
     whatever its ink, while box heights vary with the glyphs (digits are short, 限 is tall) by
@@ -324,22 +348,28 @@ def _pitch_size(ln: OcrLine, options: OcrOptions) -> float | None:
     wide = sum(1 for ch in text if _wide(ch))
     if wide < options.pitch_min_chars:
         return None
-    pitch = (ln.box[2] - ln.box[0]) / (wide + options.narrow_advance * (len(text) - wide))
+    pitch = _span_pitch(ln.spans, options) if ln.spans else None
+    if pitch is None:
+        pitch = (ln.box[2] - ln.box[0]) / _units(text, options)
     by_height = (ln.box[3] - ln.box[1]) / options.box_to_size
     return pitch if pitch <= options.pitch_max_ratio * by_height else None
 
 
-def _sizes(row: list[OcrLine], page_sizes: list[float], options: OcrOptions) -> float:
-    """One line's size: the pitch of its CJK boxes, or else its box height taken to a size
-    measured by pitch on the page when that is close: the text's own size first (page_sizes
-    runs from the most common), as a row of digits in a table is set in the text's size."""
-    pitched = [s for ln in row if (s := _pitch_size(ln, options)) is not None]
+def _sizes(row: list[OcrLine], page_sizes: list[float], box_to_size: float,
+           options: OcrOptions) -> tuple[float, bool]:
+    """One line's size, and whether it was measured (by pitch) rather than guessed from box
+    heights: by the pitch of its CJK characters when they are many; else (a short line, a row of digits) the size measured on the page's long
+    lines that is close to its pitch or box height, the text's own size first (page_sizes runs
+    from the most common)."""
+    pitched = [(s, len(ln.text)) for ln in row if (s := _pitch_size(ln, options)) is not None]
+    if pitched and max(n for _, n in pitched) >= options.pitch_sure_chars:
+        return round(statistics.median([s for s, _ in pitched]) * 2) / 2, True
     if pitched:
-        size = statistics.median(pitched)
+        size, snap = statistics.median([s for s, _ in pitched]), options.short_pitch_snap
     else:
-        size = statistics.median([(ln.box[3] - ln.box[1]) / options.box_to_size for ln in row])
-        size = next((s for s in page_sizes if abs(s - size) <= options.size_snap * s), size)
-    return round(size * 2) / 2
+        size, snap = statistics.median([(ln.box[3] - ln.box[1]) / box_to_size for ln in row]), options.size_snap
+    size = next((s for s in page_sizes if abs(s - size) <= snap * s), size)
+    return round(size * 2) / 2, bool(pitched)
 
 
 def to_lines(ocr_lines: list[OcrLine], page: int, options: OcrOptions):
@@ -362,19 +392,23 @@ def to_lines(ocr_lines: list[OcrLine], page: int, options: OcrOptions):
                 last.append(ln)
                 continue
         rows.append([ln])
-    weight: Counter[float] = Counter()  # pitch-measured sizes by the characters set in them
+    weight: Counter[float] = Counter()  # sizes measured on long lines, by the characters set in them
     for ln in ocr_lines:
-        if (s := _pitch_size(ln, options)) is not None:
+        if len(ln.text) >= options.pitch_sure_chars and (s := _pitch_size(ln, options)) is not None:
             weight[round(s * 2) / 2] += len(ln.text)
     page_sizes = [s for s, _ in weight.most_common()]
+    # how high this engine draws a box around a line of a given size, learnt from the long lines
+    ratios = [(ln.box[3] - ln.box[1]) / s for ln in ocr_lines
+              if len(ln.text) >= options.pitch_sure_chars and (s := _pitch_size(ln, options))]
+    box_to_size = statistics.median(ratios) if ratios else options.box_to_size
     out = []
     for row in rows:
         row.sort(key=lambda b: b.box[0])
         texts = [restore_fullwidth(b.text.strip(), b.spans is not None) for b in row]
         segments = [(b.box[0], b.box[2], t) for b, t in zip(row, texts)]
+        size, known = _sizes(row, page_sizes, box_to_size, options)
         out.append(Line(text=" ".join(texts), x0=min(b.box[0] for b in row), x1=max(b.box[2] for b in row),
-                        top=min(b.box[1] for b in row), bottom=max(b.box[3] for b in row),
-                        size=_sizes(row, page_sizes, options), bold=False,
-                        page=page, segments=segments if len(segments) > 1 else []))
+                        top=min(b.box[1] for b in row), bottom=max(b.box[3] for b in row), size=size, bold=False,
+                        page=page, segments=segments if len(segments) > 1 else [], size_known=known))
     out.sort(key=lambda ln: (ln.top, ln.x0))
     return out

@@ -46,6 +46,9 @@ class Line:
     # pieces of the line split at wide gaps, (x0, x1, text), when there are several: the cells
     # of a table drawn without rules
     segments: list[tuple[float, float, str]] = field(default_factory=list)
+    # False for an OCR line without CJK characters to measure its size by their pitch: its size
+    # is a guess from the box height, not to be weighed against a neighbour's
+    size_known: bool = True
 
     @property
     def center(self) -> float:
@@ -517,7 +520,8 @@ def _grow_rows(lines: list[Line], j: int, bounds: list[float], em: float, rows: 
     size_tolerance = st.table_size_tolerance if size_tolerance is None else size_tolerance
     while j < len(lines):
         ln = lines[j]
-        if abs(ln.size - em) > size_tolerance or (prev is not None and ln.top - prev.bottom > st.row_gap * em):
+        if ((ln.size_known and abs(ln.size - em) > size_tolerance)
+                or (prev is not None and ln.top - prev.bottom > st.row_gap * em)):
             break
         segs = ln.segments or [(ln.x0, ln.x1, ln.text)]
         cols = [_column(s, bounds, em) for s in segs]

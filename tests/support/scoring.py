@@ -6,6 +6,7 @@ order), each field of each document, paragraphs intact, no running matter in a b
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from .generator import Truth, draw_spec, render
 
 FIELDS = ("doc_number", "title", "doc_type", "issuers", "date", "category", "addressees", "disclosure",
           "page_start", "pdf_page_start", "attachments")
+TEXT_FIELDS = ("title", "issuers", "addressees", "category", "attachments")  # OCR may misread a character
 GAZETTE_FIELDS = ("title", "year", "number", "total_number", "published")
 _PAGE_LINE = re.compile(r"^[\s\-—–·•()（）第页共\d]*\d[\s\-—–·•()（）第页共\d]*$")
 
@@ -40,8 +42,31 @@ class Score:
         return min(self.metrics.values()) if self.metrics else 0.0
 
 
-def compare(truth: Truth, gazette) -> Score:
-    """gazette: a pipeline.model.Gazette."""
+def _similar(a, b, tolerance: float) -> bool:
+    """Equal; or, with a tolerance for OCR's character errors, texts that differ in at most that
+    share of their characters (lists compared joined). Numbers, dates and None stay exact."""
+    if a == b:
+        return True
+    if not tolerance or not isinstance(a, (str, list)) or not isinstance(b, (str, list)):
+        return False
+    a, b = ("\n".join(x) if isinstance(x, list) else x for x in (a, b))
+    return difflib.SequenceMatcher(None, squash(a), squash(b), autojunk=False).ratio() >= 1 - tolerance
+
+
+def _same_table(want: dict, got: dict, tolerance: float) -> bool:
+    """Same header and rows; with a tolerance, the same shape (rows, columns) and each row's
+    cells alike but for OCR's character errors."""
+    if not tolerance:
+        return want == got
+    rows_w, rows_g = [want["header"]] + want["rows"], [got["header"]] + got["rows"]
+    return (len(rows_w) == len(rows_g) and all(len(a) == len(b) for a, b in zip(rows_w, rows_g))
+            and all(_similar(a, b, tolerance) for a, b in zip(rows_w, rows_g)))
+
+
+def compare(truth: Truth, gazette, char_tolerance: float = 0.0) -> Score:
+    """gazette: a pipeline.model.Gazette. char_tolerance: for a scan, the share of characters a
+    text field, a paragraph or a table row may differ by (OCR's misreadings); document
+    boundaries, 文号, dates and pages stay exact."""
     s = Score()
     found = list(gazette.documents)
     want_keys = [key_of(d.doc_number, d.title) for d in truth.documents]
@@ -65,7 +90,7 @@ def compare(truth: Truth, gazette) -> Score:
             if doc is None:
                 continue
             got_v, want_v = getattr(doc, name), getattr(want, name)
-            if got_v == want_v:
+            if got_v == want_v or (name in TEXT_FIELDS and _similar(got_v, want_v, char_tolerance)):
                 ok += 1
             else:
                 s.problems.append(f"{want_keys[i]} {name}: want {want_v!r}, got {got_v!r}")
@@ -74,9 +99,10 @@ def compare(truth: Truth, gazette) -> Score:
     for i, want in enumerate(truth.documents):
         doc = matched.get(i)
         body = squash(doc.body) if doc else ""
+        body_lines = doc.body.split("\n") if doc else []
         for p in want.paragraphs:
             paras += 1
-            if squash(p) in body:
+            if squash(p) in body or (char_tolerance and any(_similar(p, ln, char_tolerance) for ln in body_lines)):
                 intact += 1
             elif doc:
                 s.problems.append(f"{want_keys[i]} paragraph lost: {p[:30]}…")
@@ -94,7 +120,7 @@ def compare(truth: Truth, gazette) -> Score:
         got = [{"header": t.header, "rows": t.rows} for t in doc.tables] if doc else []
         n_tables += max(len(want.tables), len(got))
         for k, t in enumerate(want.tables):
-            if k < len(got) and got[k] == t:
+            if k < len(got) and _same_table(t, got[k], char_tolerance):
                 ok_tables += 1
             elif k < len(got):
                 bad = [(r, g) for r, g in zip(t["rows"], got[k]["rows"]) if r != g][:1]
