@@ -172,9 +172,16 @@ def _read_entries(lines: list[Line], begin: int, layout: Layout | None) -> tuple
         text = nfkc(ln.text).strip()
         nxt = nfkc(lines[i + 1].text) if i + 1 < len(lines) else None
         sec = _SECTION_RE.match(re.sub(r"\s+", "", text))
-        if buf and not entries and (sec or _is_centred_heading(ln, layout)) and not _LONE_PAGE_RE.match(text):
+        heading = bool(sec) or _is_centred_heading(ln, layout)
+        if buf and not entries and heading and not _LONE_PAGE_RE.match(text):
             buf = []  # lines before the first section heading are no entry (a misread TOC heading, the masthead)
-        if not buf and (sec or _is_centred_heading(ln, layout)):
+        if not buf and not entries and not heading and layout is not None and layout.is_centred(ln):
+            # a centred line before the first entry (the issue line, a TOC heading OCR misread):
+            # front matter, and the centred line above it (the masthead) was no section heading
+            category, heading_at = None, None
+            i += 1
+            continue
+        if not buf and heading:
             category = (sec.group("a") or sec.group("b")) if sec else squash(ln.text)
             heading_at = i if heading_at is None else heading_at
             i += 1

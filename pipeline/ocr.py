@@ -52,6 +52,9 @@ class OcrEngine(Protocol):
     def recognize(self, image) -> list[OcrLine]:
         """Text lines of a page image (a PIL image)."""
 
+    # optional: read_line(image) -> (text, confidence), one line of text cropped from a page
+    # (no detection): the strips of ink the detector passed over are read with it
+
 
 class RapidOcrEngine:
     """RapidOCR with its bundled PP-OCR models on onnxruntime."""
@@ -65,12 +68,14 @@ class RapidOcrEngine:
             raise NoTextLayerError("scanned page: OCR is not installed", hint=INSTALL_HINT) from exc
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         self._engine = RapidOCR()
-        self.name = f"rapidocr-{version('rapidocr')}-spans"
+        self.name = f"rapidocr-{version('rapidocr')}-spans-strips"
 
     def recognize(self, image) -> list[OcrLine]:
         import numpy as np
 
-        result = self._engine(np.asarray(image.convert("RGB")), return_word_box=True)
+        # RapidOCR keeps the options of its last call: name them all each time
+        result = self._engine(np.asarray(image.convert("RGB")), use_det=True, use_cls=True, use_rec=True,
+                              return_word_box=True)
         boxes = result.boxes if result.boxes is not None else []
         words = result.word_results or [None] * len(boxes)
         lines = []
@@ -81,6 +86,13 @@ class RapidOcrEngine:
                 spans = [(str(t), min(float(q[0]) for q in quad), max(float(q[0]) for q in quad)) for t, _s, quad in word]
             lines.append(OcrLine(str(text), (min(xs), min(ys), max(xs), max(ys)), float(score), spans))
         return lines
+
+    def read_line(self, image) -> tuple[str, float]:
+        import numpy as np
+
+        result = self._engine(np.asarray(image.convert("RGB")), use_det=False, use_cls=False)
+        texts, scores = result.txts or (), result.scores or ()
+        return (str(texts[0]), float(scores[0])) if texts else ("", 0.0)
 
 
 _engine: OcrEngine | None = None
@@ -108,6 +120,11 @@ class OcrOptions:
     short_pitch_snap: float = 0.12  # ... a shorter one takes a size measured on the page's long lines this close
     size_snap: float = 0.3  # ... and a box measured by height alone one this close (digits are short)
     low_confidence: float = 0.8  # a page whose mean confidence is below this is flagged
+    strip_padding: int = 3  # pixels: white kept around a box, and around a strip read again
+    strip_min_ink: int = 4  # pixels of ink a row needs to be part of a strip (JPEG specks are fewer)
+    strip_gap: float = 0.25  # lines high: rows of ink this close are one strip (a 7's thin stroke has little ink)
+    strip_height: tuple[float, float] = (0.25, 1.6)  # a strip is this many detected lines high (not a rule, not a seal)
+    strip_min_confidence: float = 0.3  # a strip read with less is noise (leader dots bring a fair read down)
 
 
 # -- does a page need OCR? ---------------------------------------------------------------------
@@ -160,6 +177,7 @@ def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: Ocr
             lines = None
     if lines is None:
         lines = engine.recognize(image)
+        lines += read_missed_strips(image, lines, engine, options)
         if cache:  # a cache that cannot be written costs a second reading later, not this file
             tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
             try:
@@ -170,8 +188,54 @@ def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: Ocr
                 log.warning("OCR cache not written (%s): %s", cache.parent, exc)
                 tmp.unlink(missing_ok=True)
     in_points = [ln.scaled(1 / options.scale) for ln in lines if ln.text.strip()]
-    confidence = statistics.fmean([ln.confidence for ln in in_points]) if in_points else 0.0
+    weights = [len(ln.text.strip(_LEADER_CHARS + " ")) or 1 for ln in in_points]  # leader dots read poorly and say little
+    confidence = (sum(w * ln.confidence for w, ln in zip(weights, in_points)) / sum(weights)) if in_points else 0.0
     return in_points, float(width), float(height), confidence, image
+
+
+_LEADER_CHARS = ".·…・-—_"
+
+
+def read_missed_strips(image, lines: list[OcrLine], engine: OcrEngine, options: OcrOptions) -> list[OcrLine]:
+    """Lines of ink the detector passed over, read by the recognizer alone. A detector trained
+    on words skips a row of leader dots, and with it the page number at its end: a TOC would
+    lose its page references. Strips are rows of ink outside every detected box, of a line's
+    height; they keep what reads as more than dots."""
+    read_line = getattr(engine, "read_line", None)
+    if read_line is None or not lines:
+        return []
+    import numpy as np
+    from PIL import Image
+
+    grey = np.array(image.convert("L"))
+    paper = float(np.median(grey))
+    ink = grey < paper - INK_BELOW_PAPER
+    ink &= ~_rules(ink)  # a table's rules are no text
+    pad = options.strip_padding
+    for ln in lines:
+        x0, top, x1, bottom = (int(v) for v in ln.box)
+        ink[max(top - pad, 0):bottom + pad, max(x0 - pad, 0):x1 + pad] = False
+    grey[~ink] = int(paper)  # a strip is read with only its own ink: not the text read already, not rules
+    left = Image.fromarray(grey)
+    line_height = statistics.median([ln.box[3] - ln.box[1] for ln in lines])
+    rows = ink.sum(axis=1) >= options.strip_min_ink
+    gap = max(1, int(options.strip_gap * line_height))
+    found, y, h = [], 0, len(rows)
+    while y < h:
+        if not rows[y]:
+            y += 1
+            continue
+        start = y
+        while y < h and rows[y:y + gap + 1].any():  # the dots and the thin strokes of a digit beside them are one strip
+            y += 1
+        if options.strip_height[0] * line_height <= y - start <= options.strip_height[1] * line_height:
+            cols = np.flatnonzero(ink[start:y].any(axis=0))
+            x0, x1 = int(cols[0]), int(cols[-1]) + 1
+            top, bottom = max(start - pad, 0), min(y + pad, h)
+            text, score = read_line(left.crop((max(x0 - pad, 0), top, x1 + pad, bottom)))
+            if any(ch.isalnum() for ch in text) and score >= options.strip_min_confidence:
+                found.append(OcrLine(text, (float(x0), float(top), float(x1), float(bottom)), score))
+    return found
 
 
 # -- spaces and cells from the gaps between characters ---------------------------------------
@@ -217,6 +281,27 @@ RULE_MIN_SHARE = 0.05  # a rule is at least this share of the page width (or hei
 INK_BELOW_PAPER = 30  # grey levels darker than the paper by this much are ink (thin rules are faint in a scan)
 
 
+def _rule_kernels(shape: tuple[int, int]) -> tuple[tuple[str, tuple[int, int]], ...]:
+    """Structuring elements that keep only long straight strokes: horizontal and vertical rules."""
+    h, w = shape
+    return (("h", (max(20, int(w * RULE_MIN_SHARE)), 1)), ("v", (1, max(20, int(h * RULE_MIN_SHARE / 2)))))
+
+
+def _rules(ink):
+    """The pixels of an ink mask (booleans) that belong to rules; none without OpenCV."""
+    import numpy as np
+
+    try:
+        import cv2
+    except ImportError:  # OpenCV comes with the OCR extra
+        return np.zeros_like(ink)
+    mask = ink.astype(np.uint8) * 255
+    out = np.zeros_like(ink)
+    for _, kernel in _rule_kernels(ink.shape):
+        out |= cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel)) > 0
+    return out
+
+
 def ruled_table_cells(image, scale: float) -> list[list[tuple[float, float, float, float]]]:
     """The cells (x0, top, x1, bottom, in points) of each table drawn with rules on a page image:
     rules found by morphology (OpenCV), cells from their crossings (pdfplumber's own edges ->
@@ -231,9 +316,8 @@ def ruled_table_cells(image, scale: float) -> list[list[tuple[float, float, floa
     grey = np.asarray(image.convert("L"))
     paper = float(np.median(grey))
     ink = ((grey < paper - INK_BELOW_PAPER) * 255).astype(np.uint8)
-    h, w = ink.shape
     edges = []
-    for orientation, kernel in (("h", (max(20, int(w * RULE_MIN_SHARE)), 1)), ("v", (1, max(20, int(h * RULE_MIN_SHARE / 2))))):
+    for orientation, kernel in _rule_kernels(ink.shape):
         mask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
         n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
         for x, y, bw, bh, _area in stats[1:n]:
@@ -358,18 +442,40 @@ def _pitch_size(ln: OcrLine, options: OcrOptions) -> float | None:
 def _sizes(row: list[OcrLine], page_sizes: list[float], box_to_size: float,
            options: OcrOptions) -> tuple[float, bool]:
     """One line's size, and whether it was measured (by pitch) rather than guessed from box
-    heights: by the pitch of its CJK characters when they are many; else (a short line, a row of digits) the size measured on the page's long
-    lines that is close to its pitch or box height, the text's own size first (page_sizes runs
-    from the most common)."""
+    heights: by the pitch of its CJK characters when they are many; for a short line, the
+    nearest size measured on the page's long lines when close; for one without CJK characters
+    (a row of digits), from its box height, the text's own size first when that is close at all
+    (page_sizes runs from the most common)."""
     pitched = [(s, len(ln.text)) for ln in row if (s := _pitch_size(ln, options)) is not None]
     if pitched and max(n for _, n in pitched) >= options.pitch_sure_chars:
         return round(statistics.median([s for s, _ in pitched]) * 2) / 2, True
-    if pitched:
-        size, snap = statistics.median([s for s, _ in pitched]), options.short_pitch_snap
-    else:
-        size, snap = statistics.median([(ln.box[3] - ln.box[1]) / box_to_size for ln in row]), options.size_snap
-    size = next((s for s in page_sizes if abs(s - size) <= snap * s), size)
+    if pitched:  # measured, if coarsely: the nearest size
+        size = statistics.median([s for s, _ in pitched])
+        near = min(page_sizes, key=lambda s: abs(s - size), default=size)
+        size = near if abs(near - size) <= options.short_pitch_snap * near else size
+    else:  # guessed from the height: the text's own size when that is close at all
+        size = statistics.median([(ln.box[3] - ln.box[1]) / box_to_size for ln in row])
+        size = next((s for s in page_sizes if abs(s - size) <= options.size_snap * s), size)
     return round(size * 2) / 2, bool(pitched)
+
+
+_DIGIT_LOOKALIKES = str.maketrans("OoDlIi|gqSsBZz", "00011119955822")
+_LEADER_TAIL = re.compile(r"(?P<dots>[.．。…⋯·・‧,，'`~+\-_\s]*[.．。…⋯·・‧][.．。…⋯·・‧,，'`~+\-_\s]*)"
+                          r"(?P<page>[0-9OoDlIi|gqSsBZz]{1,4})\s*$")
+
+
+def tidy_leaders(text: str, after_gap: bool = False) -> str:
+    """A dot leader as OCR reads it — dots of every kind with specks between (·.·-+·) — made one
+    run of dots, and the page number at its end read as digits (9 misread as g, 0 as O, 1 as l).
+    Only a tail after at least three leader dots is touched (one, for a piece set apart by a
+    wide gap: the recognizer drops most dots of a leader), so Latin words stay as they are."""
+    m = _LEADER_TAIL.search(text)
+    if not m or sum(1 for ch in m.group("dots") if ch in ".．。…⋯·・‧") < (1 if after_gap and m.start() == 0 else 3):
+        return text
+    page = m.group("page").translate(_DIGIT_LOOKALIKES)
+    if not page.isdigit():
+        return text
+    return text[: m.start()].rstrip() + "……" + page
 
 
 def to_lines(ocr_lines: list[OcrLine], page: int, options: OcrOptions):
@@ -405,10 +511,14 @@ def to_lines(ocr_lines: list[OcrLine], page: int, options: OcrOptions):
     for row in rows:
         row.sort(key=lambda b: b.box[0])
         texts = [restore_fullwidth(b.text.strip(), b.spans is not None) for b in row]
+        texts[-1] = tidy_leaders(texts[-1], after_gap=len(texts) > 1)
         segments = [(b.box[0], b.box[2], t) for b, t in zip(row, texts)]
         size, known = _sizes(row, page_sizes, box_to_size, options)
+        # the em box, as a born-digital line has it, about the middle of the boxes (a box is
+        # padded by the detector, a few points more than the text on either side)
+        mid = statistics.median([(b.box[1] + b.box[3]) / 2 for b in row])
         out.append(Line(text=" ".join(texts), x0=min(b.box[0] for b in row), x1=max(b.box[2] for b in row),
-                        top=min(b.box[1] for b in row), bottom=max(b.box[3] for b in row), size=size, bold=False,
+                        top=mid - size / 2, bottom=mid + size / 2, size=size, bold=False,
                         page=page, segments=segments if len(segments) > 1 else [], size_known=known))
     out.sort(key=lambda ln: (ln.top, ln.x0))
     return out
