@@ -119,10 +119,12 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
     lone numbers with their value."""
     n_pages = len(pages)
     counts: Counter[tuple[str, int]] = Counter()
-    sizes: dict[str, list[float]] = {}  # a running line's size over its pages (a scan measures each a little apart)
+    # a running line's size over its pages (a scan measures each a little apart), by text and place
+    sizes: dict[tuple[str, int], list[float]] = {}
     for p in pages:
         for i in _edge_indexes(p, st.edge_lines):
-            sizes.setdefault(_mask(p.lines[i].text), []).append(p.lines[i].size)
+            for band in _near_bands(_band(p, p.lines[i], st)):
+                sizes.setdefault((_mask(p.lines[i].text), band), []).append(p.lines[i].size)
     for p in pages:
         keys = {(_mask(p.lines[i].text), band) for i in _edge_indexes(p, st.edge_lines)
                 for band in _near_bands(_band(p, p.lines[i], st))}
@@ -145,7 +147,7 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
     for p in pages:
         for ln in p.lines:
             key = (_mask(ln.text), _band(p, ln, st))
-            if (_typical(sizes, key[0], ln) <= body_size * st.small_running_ratio and _in_margin(p, ln, st)
+            if (_typical(sizes, key, ln) <= body_size * st.small_running_ratio and _in_margin(p, ln, st)
                     and (key in repeated or key in small_repeated)):
                 slots.update((band, size) for band in _near_bands(key[1]) for size in _near_sizes(ln))
     for p in pages:
@@ -161,7 +163,7 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
                 key = (_mask(ln.text), _band(p, ln, st))
                 num = page_number_of(ln.text)
                 # inside the outermost line, running matter is set smaller than the text
-                small = _typical(sizes, key[0], ln) <= body_size * st.small_running_ratio
+                small = _typical(sizes, key, ln) <= body_size * st.small_running_ratio
                 text_size = depth == 0 and ln.size <= body_size * st.running_max_ratio
                 if num is not None and ln.size <= body_size * st.page_number_max_ratio:
                     candidates.setdefault(p.number, []).append((num, True))
@@ -177,9 +179,9 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
     return furniture, candidates, lone
 
 
-def _typical(sizes: dict[str, list[float]], mask: str, ln: Line) -> float:
+def _typical(sizes: dict[tuple[str, int], list[float]], key: tuple[str, int], ln: Line) -> float:
     """The size a line recurring at the page edges is set in: the median over its pages."""
-    seen = sizes.get(mask)
+    seen = sizes.get(key)
     return statistics.median(seen) if seen else ln.size
 
 
