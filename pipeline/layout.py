@@ -165,7 +165,8 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
                 # inside the outermost line, running matter is set smaller than the text
                 small = _typical(sizes, key, ln) <= body_size * st.small_running_ratio
                 text_size = depth == 0 and ln.size <= body_size * st.running_max_ratio
-                if num is not None and ln.size <= body_size * st.page_number_max_ratio:
+                # (an OCR line of digits alone has no size to go by but its box: not held against it)
+                if num is not None and (ln.size <= body_size * st.page_number_max_ratio or not ln.size_known):
                     candidates.setdefault(p.number, []).append((num, True))
                     lone[(p.number, i)] = num
                 elif (small and (key in repeated or key in small_repeated or (depth == 0 and (key[1], _size_key(ln)) in slots))) or (

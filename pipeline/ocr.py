@@ -116,6 +116,7 @@ class OcrOptions:
     pitch_min_chars: int = 3  # a box with this many CJK characters measures its size by their pitch
     narrow_advance: float = 0.5  # a digit or Latin letter advances about half an em in a CJK font
     gap_step_ratio: float = 1.4  # a step between character centres this much above the usual one is a gap
+    narrow_height: float = 0.75  # a box of digits or Latin letters is this much less tall than one of CJK characters
     pitch_max_ratio: float = 1.4  # a pitch this far above the box height's size is letter spacing, not size
     pitch_sure_chars: int = 8  # a line of this many characters measures its size to half a point ...
     short_pitch_snap: float = 0.12  # ... a shorter one takes a size measured on the page's long lines this close
@@ -127,6 +128,8 @@ class OcrOptions:
     skew_min_lines: int = 4  # ... and this many lines ...
     skew_line_width: float = 0.4  # ... at least this share of the page wide
     max_skew: float = 5.0  # degrees: more is no scanner's skew but a page set at an angle (left to the engine)
+    reread_below: float = 0.8  # a line read with less confidence is read again on its own ...
+    reread_padding: int = 6  # ... from its box and this many pixels of paper around it
     strip_padding: int = 3  # pixels: white kept around a box, and around a strip read again
     strip_min_ink: int = 4  # pixels of ink a row needs to be part of a strip (JPEG specks are fewer)
     strip_gap: float = 0.25  # lines high: rows of ink this close are one strip (a 7's thin stroke has little ink)
@@ -184,7 +187,7 @@ def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: Ocr
         except (OSError, ValueError, KeyError, TypeError):
             lines = None
     if lines is None:
-        lines = engine.recognize(image)
+        lines = reread_doubtful(image, engine.recognize(image), engine, options)
         skew = page_skew(image, lines, options)
         lines = [deskewed(ln, skew, image.size) for ln in lines]
         lines += read_missed_strips(straightened(image, skew), lines, engine, options)
@@ -235,7 +238,8 @@ def page_skew(image, lines: list[OcrLine], options: OcrOptions) -> float:
     best = 0.0
     for step, reach in ((options.skew_step * 10, options.max_skew), (options.skew_step, options.skew_step * 10)):
         n = int(round(reach / step))
-        best = max((best + k * step for k in range(-n, n + 1)), key=sharpness)
+        # nearest first, so that among slopes alike (a turn too small to move a row) the least wins
+        best = max((best + k * step for k in sorted(range(-n, n + 1), key=abs)), key=sharpness)
     return best if abs(best) >= options.min_skew else 0.0
 
 
@@ -277,6 +281,25 @@ def straightened(image, skew: float):
     from PIL import Image
 
     return image.rotate(skew, resample=Image.BICUBIC, expand=False, fillcolor=paper)
+
+
+def reread_doubtful(image, lines: list[OcrLine], engine: OcrEngine, options: OcrOptions) -> list[OcrLine]:
+    """Lines read with little confidence read again by the recognizer alone, from their box with
+    some paper around it; the better reading is kept. Run with the detector, the recognizer now
+    and then turns a plain line into a few brackets; on its own crop it reads it."""
+    read_line = getattr(engine, "read_line", None)
+    if read_line is None:
+        return lines
+    out = []
+    for ln in lines:
+        if ln.confidence < options.reread_below:
+            x0, top, x1, bottom = ln.box
+            pad = options.reread_padding
+            text, score = read_line(image.crop((max(x0 - pad, 0), max(top - pad, 0), x1 + pad, bottom + pad)))
+            if text.strip() and score > ln.confidence:
+                ln = OcrLine(text, ln.box, score)
+        out.append(ln)
+    return out
 
 
 def read_missed_strips(image, lines: list[OcrLine], engine: OcrEngine, options: OcrOptions) -> list[OcrLine]:
@@ -485,26 +508,18 @@ def _wide(ch: str) -> bool:
 
 
 def _span_pitch(spans: list[tuple[str, float, float]], options: OcrOptions) -> float | None:
-    """The em from character boxes: over the longest run of characters set without a gap, the
-    distance from the first centre to the last over the advances between them. One step is too
-    coarse (the recognizer places characters to a few pixels); a run averages that out."""
-    units = [_units(t, options) for t, _, _ in spans]
+    """The em from character boxes: over runs of CJK characters set without a gap, the distance
+    from the first centre to the last over the characters between. One step is too coarse (the
+    recognizer places characters to a few pixels), and digits, Latin letters and spaces advance
+    by amounts no font agrees on; a run of CJK characters advances one em each."""
     centres = [(a + b) / 2 for _, a, b in spans]
-    steps = [(c2 - c1) / ((u1 + u2) / 2) for c1, c2, u1, u2 in zip(centres, centres[1:], units, units[1:])]
-    if len(steps) < options.pitch_min_chars:
+    wide = [len(t) == 1 and _wide(t) for t, _, _ in spans]
+    steps = [c2 - c1 for k, (c1, c2) in enumerate(zip(centres, centres[1:])) if wide[k] and wide[k + 1]]
+    if len(steps) < options.pitch_min_chars - 1:
         return None
     typical = statistics.median(steps)
-    runs, start = [], 0
-    for k, step in enumerate(steps):
-        if step > options.gap_step_ratio * typical:  # a gap between words or cells ends a run
-            runs.append((start, k))
-            start = k + 1
-    runs.append((start, len(steps)))
-    first, last = max(runs, key=lambda r: r[1] - r[0])
-    if last - first < options.pitch_min_chars - 1:
-        return typical
-    advance = sum((units[k] + units[k + 1]) / 2 for k in range(first, last))
-    return (centres[last] - centres[first]) / advance
+    tight = [step for step in steps if step <= options.gap_step_ratio * typical]  # a gap ends a run
+    return statistics.fmean(tight) if len(tight) >= options.pitch_min_chars - 1 else None
 
 
 def _pitch_size(ln: OcrLine, options: OcrOptions) -> float | None:
@@ -537,7 +552,8 @@ def _sizes(row: list[OcrLine], page_sizes: list[float], box_to_size: float,
         near = min(page_sizes, key=lambda s: abs(s - size), default=size)
         size = near if abs(near - size) <= options.short_pitch_snap * near else size
     else:  # guessed from the height: the text's own size when that is close at all
-        size = statistics.median([(ln.box[3] - ln.box[1]) / box_to_size for ln in row])
+        size = statistics.median([(ln.box[3] - ln.box[1]) / box_to_size
+                                  / (1.0 if any(_wide(ch) for ch in ln.text) else options.narrow_height) for ln in row])
         size = next((s for s in page_sizes if abs(s - size) <= options.size_snap * s), size)
     return round(size * 2) / 2, bool(pitched)
 
@@ -559,6 +575,16 @@ def tidy_leaders(text: str, after_gap: bool = False) -> str:
     if not page.isdigit():
         return text
     return text[: m.start()].rstrip() + "……" + page
+
+
+_LONE_NUMBER = re.compile(r"[\s.。,，·・'`~一—\-－_]{0,4}\d{1,4}[\s.。,，·・'`~一—\-－_]{0,4}")
+_MARK_LOOKALIKES = str.maketrans({".": "·", "。": "·", ",": "·", "，": "·", "'": "·", "`": "·", "一": "—"})
+
+
+def tidy_page_number(text: str) -> str:
+    """A page number as OCR reads its marks — · 277 · as ·277., — 225 — as —225一 — with the
+    marks it stands for, so the number is known as a page number."""
+    return text.translate(_MARK_LOOKALIKES) if _LONE_NUMBER.fullmatch(text) and not text.strip().isdigit() else text
 
 
 def to_lines(ocr_lines: list[OcrLine], page: int, options: OcrOptions):
@@ -595,6 +621,8 @@ def to_lines(ocr_lines: list[OcrLine], page: int, options: OcrOptions):
         row.sort(key=lambda b: b.box[0])
         texts = [restore_fullwidth(b.text.strip(), b.spans is not None) for b in row]
         texts[-1] = tidy_leaders(texts[-1], after_gap=len(texts) > 1)
+        if len(texts) == 1:
+            texts[0] = tidy_page_number(texts[0])
         segments = [(b.box[0], b.box[2], t) for b, t in zip(row, texts)]
         size, known = _sizes(row, page_sizes, box_to_size, options)
         # the em box, as a born-digital line has it, about the middle of the boxes (a box is

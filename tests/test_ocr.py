@@ -66,6 +66,40 @@ def test_a_scanned_gazette_parses_like_the_born_digital_one(scanned):
     assert [d.ocr_share for d in parse_pdf(scanned["born"]).documents] == [0.0] * len(truth.documents)
 
 
+@pytest.fixture(scope="module")
+def scanned_with_toc_and_table(tmp_path_factory):
+    """A seven-page generated gazette whose TOC has leaders of middle dots and numbered
+    sections, with a table drawn without rules in an attachment, running over a page; its scan
+    (a slight skew on every page)."""
+    assert HAVE_OCR and cjk_font_available(), "CI installs the OCR extra and fonts-wqy-zenhei"
+    root = tmp_path_factory.mktemp("scans-toc")
+    draw = draw_spec(97)
+    assert draw.toc_pages == "middot" and any(a.table and a.table.rules == "none" for d in draw.docs for a in d.attachments)
+    born, scan = root / "born-digital.pdf", root / "scan.pdf"
+    truth = render(draw, str(born))
+    scan_pdf(born, scan, seed=78)
+    return truth, scan
+
+
+@needs_ocr
+def test_a_scan_keeps_its_toc_sections_and_its_table_without_rules(scanned_with_toc_and_table):
+    """The leaders' page numbers (which the detector passes over) give the TOC its entries and
+    sections; the table keeps its header, its wrapped cells and every row; nothing of the
+    running matter is left in a body. Text may differ by OCR's misreadings (5 % of characters),
+    document boundaries, 文号, dates and pages not at all."""
+    from pipeline import parse_pdf
+    from support.scoring import compare
+
+    truth, scan = scanned_with_toc_and_table
+    g = parse_pdf(scan, jobs=2)
+    score = compare(truth, g, char_tolerance=0.05)
+    assert truth.pages == 7 and all(d.category for d in truth.documents)
+    for metric in ("documents", "doc_number", "category", "page_start", "date", "tables", "paragraphs",
+                   "no_running_matter", "title", "issuers"):
+        assert score.metrics[metric] == 1.0, (metric, score.problems)
+    assert sum(len(d.tables) for d in g.documents) == sum(len(d.tables) for d in truth.documents) >= 1
+
+
 @needs_ocr
 def test_ingest_reads_scans_caches_pages_and_search_finds_them(scanned, monkeypatch):
     home = scanned["root"] / "home"
