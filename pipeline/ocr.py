@@ -116,6 +116,8 @@ class OcrOptions:
     pitch_min_chars: int = 3  # a box with this many CJK characters measures its size by their pitch
     narrow_advance: float = 0.5  # a digit or Latin letter advances about half an em in a CJK font
     gap_step_ratio: float = 1.4  # a step between character centres this much above the usual one is a gap
+    cjk_space: float = 0.6  # ems: a space between two CJK characters is at least this wide (the recognizer
+    # places characters to a fifth of an em: a narrower gap is its jitter, and Chinese sets no thin spaces)
     narrow_height: float = 0.75  # a box of digits or Latin letters is this much less tall than one of CJK characters
     pitch_max_ratio: float = 1.4  # a pitch this far above the box height's size is letter spacing, not size
     pitch_sure_chars: int = 8  # a line of this many characters measures its size to half a point ...
@@ -370,7 +372,8 @@ def split_at_gaps(ln: OcrLine, space_ems: float, cell_ems: float, options: OcrOp
         if gap >= cell_ems * em:
             pieces.append([k])
             continue
-        if gap >= space_ems * em:
+        between_cjk = _wide(spans[k - 1][0][-1]) and _wide(spans[k][0][0])
+        if gap >= (max(space_ems, options.cjk_space) if between_cjk else space_ems) * em:
             spaced.add(k)
         pieces[-1].append(k)
     out = []

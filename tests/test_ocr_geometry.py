@@ -51,6 +51,10 @@ def test_a_gap_between_two_signers_is_a_space_a_wide_one_a_new_cell():
     assert pieces[1].box[0] == pytest.approx(100 + 12 * 7, abs=0.5)
     tight = spanned("工作，细化措施", 100, 500, 12)  # a comma's ink fills little of its box: no gap
     assert [ln.text for ln in split_at_gaps(tight, 0.4, 1.5, OPTIONS)] == ["工作，细化措施"]
+    jitter = spanned("兴政办发〔2018〕14号", 100, 500, 12, gaps={2: 0.45})  # the recognizer's jitter
+    assert [ln.text for ln in split_at_gaps(jitter, 0.4, 1.5, OPTIONS)] == ["兴政办发〔2018〕14号"]
+    latin = spanned("ISO9001", 100, 500, 12, gaps={3: 0.55})  # beside Latin letters a narrower gap is a space
+    assert [ln.text for ln in split_at_gaps(latin, 0.4, 1.5, OPTIONS)] == ["ISO 9001"]
 
 
 def test_text_that_does_not_match_its_spans_is_left_as_read():
