@@ -51,6 +51,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.disable(logging.WARNING)
     from pipeline import parse_pdf
+    from pipeline.errors import GazetteError
     from support.generator import draw_spec, render
     from support.scans import scan_pdf
     from support.scoring import compare
@@ -67,7 +68,17 @@ def main() -> None:
             digital = parse_pdf(born, jobs=args.jobs)
             born_seconds += time.perf_counter() - t0
             t0 = time.perf_counter()
-            scanned = parse_pdf(scan, jobs=args.jobs)
+            try:
+                scanned = parse_pdf(scan, jobs=args.jobs)
+            except GazetteError as exc:  # a scan the parser gives up on scores nothing, and the run goes on
+                ocr_seconds += time.perf_counter() - t0
+                pages += truth.pages
+                b = compare(truth, digital)
+                born_scores.append(b.metrics)
+                scores.append(dict.fromkeys(b.metrics, 0.0))
+                exact_scores.append(dict.fromkeys(b.metrics, 0.0))
+                print(f"seed {seed}: {truth.pages} pages, {len(truth.documents)} documents; scan failed: {exc}")
+                continue
             ocr_seconds += time.perf_counter() - t0
             pages += truth.pages
             for d_doc, s_doc in zip(digital.documents, scanned.documents):

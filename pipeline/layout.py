@@ -228,9 +228,11 @@ def _margins(pages: list[Page], body_size: float, furniture, st: ParseSettings) 
     # the indented first lines can be the most common start)
     top = lefts.most_common(1)[0][1]
     left = float(min(x for x, c in lefts.items() if c >= min(top, max(3, top * st.left_edge_share))))
-    # the right edge: the most common x1 among long lines (within one em of the furthest ones)
-    far = max(rights)
-    right = float(max((c, x) for x, c in rights.items() if x >= far - 3 * body_size)[1])
+    # the right edge: the most common x1 among long lines (within three ems of the furthest ones
+    # that a few lines reach: one line set into the margin does not move it)
+    reach = {x: sum(c for x2, c in rights.items() if abs(x2 - x) <= st.right_edge_jitter) for x in rights}
+    far = max((x for x, n in reach.items() if n >= st.right_edge_lines), default=max(rights))
+    right = float(max((c, x) for x, c in rights.items() if far + st.right_edge_jitter >= x >= far - 3 * body_size)[1])
     return left, right
 
 

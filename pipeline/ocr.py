@@ -69,7 +69,7 @@ class RapidOcrEngine:
             raise NoTextLayerError("scanned page: OCR is not installed", hint=INSTALL_HINT) from exc
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         self._engine = RapidOCR()
-        self.name = f"rapidocr-{version('rapidocr')}-2"  # -2: character spans, strips, deskewed
+        self.name = f"rapidocr-{version('rapidocr')}-3"  # -3: checked character spans, strips, deskewed
 
     def recognize(self, image) -> list[OcrLine]:
         import numpy as np
@@ -85,6 +85,9 @@ class RapidOcrEngine:
             spans = None
             if word and all(len(w) == 3 and w[2] is not None for w in word):
                 spans = [(str(t), min(float(q[0]) for q in quad), max(float(q[0]) for q in quad)) for t, _s, quad in word]
+                slack = (max(ys) - min(ys)) / 2  # now and then a word box lands outside its own line: not used
+                if any(a < min(xs) - slack or b > max(xs) + slack for _, a, b in spans):
+                    spans = None
             lines.append(OcrLine(str(text), (min(xs), min(ys), max(xs), max(ys)), float(score), spans))
         return lines
 

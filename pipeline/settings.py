@@ -30,6 +30,8 @@ class ParseSettings:
     folio_centre: float = 3.0  # ems: a page number is centred on the page within this, or at an outer edge
     # -- page furniture (layout.py) ------------------------------------------------------------
     edge_lines: int = 2  # running matter is at most a header line and a rule-side line at each edge
+    right_edge_lines: int = 3  # the text's right edge is reached by at least this many lines ...
+    right_edge_jitter: float = 2.0  # ... ending within this many points of each other (a scan's lines do not end alike)
     edge_band: float = 0.2  # share of the page height at top and bottom where running matter may stand
     running_share: float = 0.3  # a running header recurs on at least this share of the pages
     running_min_pages: int = 2  # ... and on at least this many (short issues)

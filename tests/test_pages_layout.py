@@ -128,3 +128,13 @@ def test_flush_left_heading_after_a_full_sentence_starts_a_paragraph():
             Line("的结尾。", 72, 120, 160, 172, 12, False, 1)]
     assert [t for t, _ in paragraphs(full, layout)] == [
         full[0].text, "二、工作要求", full[2].text + "的结尾。"]
+
+
+def test_one_line_set_into_the_margin_does_not_move_the_right_edge():
+    """The text's right edge is where several lines end, not the furthest one (a misread TOC
+    line, a wide cell)."""
+    body = [Line("各乡镇人民政府要切实加强组织领导确保各项任务按时完成", 72, 520 + (k % 3) * 0.7, 100 + 20 * k,
+                 112 + 20 * k, 12, False, 1) for k in range(8)]
+    stray = Line("各有关单位要结合工作实际细化工作措施形成工作合力……42", 72, 571, 300, 312, 12, False, 1)
+    layout = analyse([Page(1, 595, 842, body + [stray], [])])
+    assert abs(layout.right - 520) <= 2
