@@ -125,7 +125,7 @@ class OcrOptions:
     pitch_max_ratio: float = 1.4  # a pitch this far above the box height's size is letter spacing, not size
     pitch_sure_chars: int = 8  # a line of this many characters measures its size to half a point ...
     short_pitch_snap: float = 0.12  # ... a shorter one takes a size measured on the page's long lines this close
-    size_snap: float = 0.3  # ... and a box measured by height alone one this close (digits are short)
+    size_snap: float = 0.5  # ... and a box measured by height alone (digits) one this close: box heights say little
     low_confidence: float = 0.8  # a page whose mean confidence is below this is flagged
     min_skew: float = 0.05  # degrees: a page less skewed than this is left as it is
     skew_step: float = 0.02  # degrees: how finely the skew is measured (searched at ten times this first)

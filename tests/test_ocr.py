@@ -101,6 +101,35 @@ def test_a_scan_keeps_its_toc_sections_and_its_table_without_rules(scanned_with_
 
 
 @needs_ocr
+def test_scanned_pages_of_the_sample_parse_as_the_same_pages_born_digital(tmp_path):
+    """Four pages of the real sample (a document with its table; three short appointments, two
+    on one page), scanned: the same documents, titles, dates and pages as the born-digital pages
+    give, and the table's rows alike but for OCR's misreadings."""
+    import pypdfium2 as pdfium
+
+    from conftest import SAMPLE_PDF
+    from pipeline import parse_pdf
+    from support.scoring import _similar
+
+    src, out = pdfium.PdfDocument(str(SAMPLE_PDF)), pdfium.PdfDocument.new()
+    out.import_pages(src, [3, 4, 114, 115])  # physical pages 4, 5, 115, 116
+    born, scan = tmp_path / "pages.pdf", tmp_path / "scan.pdf"
+    out.save(str(born))
+    scan_pdf(born, scan, seed=11)
+    want, got = parse_pdf(born), parse_pdf(scan, jobs=2)
+    assert [d.doc_number for d in got.documents] == [d.doc_number for d in want.documents]
+    assert len(want.documents) == 4 and len(want.documents[0].tables) == 1
+    for w, g in zip(want.documents, got.documents):
+        assert (g.page_start, g.pdf_page_start, g.date, g.issuers) == (w.page_start, w.pdf_page_start, w.date, w.issuers)
+        assert _ratio(g.title, w.title) >= 0.95, (g.title, w.title)
+        assert _ratio(g.body, w.body) >= 0.95
+        assert [len(t.rows) for t in g.tables] == [len(t.rows) for t in w.tables]
+        for tw, tg in zip(w.tables, g.tables):
+            assert tg.header == tw.header
+            assert all(_similar(a, b, 0.05) for a, b in zip(tw.rows, tg.rows)), (tw.rows, tg.rows)
+
+
+@needs_ocr
 def test_ingest_reads_scans_caches_pages_and_search_finds_them(scanned, monkeypatch):
     home = scanned["root"] / "home"
     r = CliRunner().invoke(cli, ["--home", str(home), "ingest", "--format", "json", "--jobs", "2",
