@@ -193,7 +193,7 @@ def _size_key(ln: Line) -> float:
 def _near_bands(band: int) -> tuple[int, ...]:
     """A band and its neighbours on the same edge: a line that sits on a step boundary (a scan
     shifted by a point or two) still meets its fellows on the other pages."""
-    return (band - 1, band, band + 1) if band >= 0 else (band - 1, band, min(band + 1, -1))
+    return (max(band - 1, 0), band, band + 1) if band >= 0 else (band - 1, band, min(band + 1, -1))
 
 
 def _near_sizes(ln: Line) -> tuple[float, ...]:
@@ -228,8 +228,8 @@ def _margins(pages: list[Page], body_size: float, furniture, st: ParseSettings) 
     # the indented first lines can be the most common start)
     top = lefts.most_common(1)[0][1]
     left = float(min(x for x, c in lefts.items() if c >= min(top, max(3, top * st.left_edge_share))))
-    # the right edge: the most common x1 among long lines (within three ems of the furthest ones
-    # that a few lines reach: one line set into the margin does not move it)
+    # the right edge: the most common x1 within three ems of the furthest one that a few lines
+    # reach (one line set into the margin does not move it)
     reach = {x: sum(c for x2, c in rights.items() if abs(x2 - x) <= st.right_edge_jitter) for x in rights}
     far = max((x for x, n in reach.items() if n >= st.right_edge_lines), default=max(rights))
     right = float(max((c, x) for x, c in rights.items() if far + st.right_edge_jitter >= x >= far - 3 * body_size)[1])

@@ -57,6 +57,9 @@ class OcrEngine(Protocol):
     # (no detection): the strips of ink the detector passed over are read with it
 
 
+SPAN_SLACK = 0.5  # lines high: a character box this far outside its line's box is misplaced, not used
+
+
 class RapidOcrEngine:
     """RapidOCR with its bundled PP-OCR models on onnxruntime."""
 
@@ -78,15 +81,17 @@ class RapidOcrEngine:
         result = self._engine(np.asarray(image.convert("RGB")), use_det=True, use_cls=True, use_rec=True,
                               return_word_box=True)
         boxes = result.boxes if result.boxes is not None else []
-        words = result.word_results or [None] * len(boxes)
+        words = result.word_results
+        if not words or len(words) != len(boxes):  # word boxes that do not pair with the lines: none used
+            words = [None] * len(boxes)
         lines = []
         for box, text, score, word in zip(boxes, result.txts or [], result.scores or [], words):
             xs, ys = [float(p[0]) for p in box], [float(p[1]) for p in box]
             spans = None
             if word and all(len(w) == 3 and w[2] is not None for w in word):
                 spans = [(str(t), min(float(q[0]) for q in quad), max(float(q[0]) for q in quad)) for t, _s, quad in word]
-                slack = (max(ys) - min(ys)) / 2  # now and then a word box lands outside its own line: not used
-                if any(a < min(xs) - slack or b > max(xs) + slack for _, a, b in spans):
+                slack = (max(ys) - min(ys)) * SPAN_SLACK  # now and then a word box lands outside its own line
+                if any(not t or a < min(xs) - slack or b > max(xs) + slack for t, a, b in spans):
                     spans = None
             lines.append(OcrLine(str(text), (min(xs), min(ys), max(xs), max(ys)), float(score), spans))
         return lines
@@ -94,7 +99,8 @@ class RapidOcrEngine:
     def read_line(self, image) -> tuple[str, float]:
         import numpy as np
 
-        result = self._engine(np.asarray(image.convert("RGB")), use_det=False, use_cls=False)
+        result = self._engine(np.asarray(image.convert("RGB")), use_det=False, use_cls=False, use_rec=True,
+                              return_word_box=False)
         texts, scores = result.txts or (), result.scores or ()
         return (str(texts[0]), float(scores[0])) if texts else ("", 0.0)
 
@@ -128,11 +134,12 @@ class OcrOptions:
     size_snap: float = 0.5  # ... and a box measured by height alone (digits) one this close: box heights say little
     low_confidence: float = 0.8  # a page whose mean confidence is below this is flagged
     min_skew: float = 0.05  # degrees: a page less skewed than this is left as it is
-    skew_step: float = 0.02  # degrees: how finely the skew is measured (searched at ten times this first)
+    skew_step: float = 0.02  # degrees: how finely the skew is measured ...
+    skew_coarse: int = 10  # ... after a first search in steps this many times as large
     skew_min_ink: int = 2000  # pixels of ink a page needs for its skew to be measured ...
     skew_min_lines: int = 4  # ... and this many lines ...
     skew_line_width: float = 0.4  # ... at least this share of the page wide
-    max_skew: float = 5.0  # degrees: more is no scanner's skew but a page set at an angle (left to the engine)
+    max_skew: float = 5.0  # degrees: more is no scanner's skew but a page set at an angle (not turned: left to the engine)
     reread_below: float = 0.8  # a line read with less confidence is read again on its own ...
     reread_padding: int = 6  # ... from its box and this many pixels of paper around it
     strip_padding: int = 3  # pixels: white kept around a box, and around a strip read again
@@ -167,12 +174,15 @@ def _cache_path(options: OcrOptions, engine: OcrEngine, image) -> Path | None:
         return None
     h = hashlib.sha256(image.tobytes())
     h.update(f"{image.size}{image.mode}{engine.name}".encode())
+    shaping = {k: v for k, v in asdict(options).items() if k.startswith(("reread_", "strip_", "skew_", "min_skew", "max_skew"))}
+    h.update(json.dumps(shaping, sort_keys=True).encode())  # what is cached depends on these too
     return Path(options.cache_dir) / f"{h.hexdigest()}.json"
 
 
 def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: OcrEngine | None = None):
-    """(OCR lines in points, page width, height, mean confidence, the page image) of one
-    1-based page."""
+    """(OCR lines in points, page width, height, confidence, the page image) of one 1-based page:
+    the lines set straight with the page's skew, and the image turned with them; the confidence is
+    the lines' mean weighted by their characters, leader dots left out."""
     import pypdfium2 as pdfium
 
     engine = engine or default_engine()
@@ -241,11 +251,15 @@ def page_skew(image, lines: list[OcrLine], options: OcrOptions) -> float:
         return float(np.dot(counts, counts))
 
     best = 0.0
-    for step, reach in ((options.skew_step * 10, options.max_skew), (options.skew_step, options.skew_step * 10)):
+    coarse = options.skew_step * options.skew_coarse
+    for step, reach in ((coarse, options.max_skew), (options.skew_step, coarse)):
         n = int(round(reach / step))
         # nearest first, so that among slopes alike (a turn too small to move a row) the least wins
         best = max((best + k * step for k in sorted(range(-n, n + 1), key=abs)), key=sharpness)
-    return best if abs(best) >= options.min_skew else 0.0
+    return best if options.min_skew <= abs(best) < options.max_skew else 0.0  # at the search's edge: not a scan's skew
+
+
+MIN_STRAIGHT_HEIGHT = 0.5  # a box turned straight keeps at least this share of its height (a skew misjudged)
 
 
 def deskewed(ln: OcrLine, skew: float, size: tuple[int, int]) -> OcrLine:
@@ -264,7 +278,7 @@ def deskewed(ln: OcrLine, skew: float, size: tuple[int, int]) -> OcrLine:
 
     nx, ny = turn(mx, my)
     half_w = (x1 - x0) / 2
-    half_h = max((bottom - top) - (x1 - x0) * abs(sin), (bottom - top) * 0.5) / 2  # the slope made it taller
+    half_h = max((bottom - top) - (x1 - x0) * abs(sin), (bottom - top) * MIN_STRAIGHT_HEIGHT) / 2  # the slope made it taller
     spans = None
     if ln.spans:  # a character on the sloping line sits at y = my + (x - mx) * tan
         spans = []
@@ -300,7 +314,8 @@ def reread_doubtful(image, lines: list[OcrLine], engine: OcrEngine, options: Ocr
         if ln.confidence < options.reread_below:
             x0, top, x1, bottom = ln.box
             pad = options.reread_padding
-            text, score = read_line(image.crop((max(x0 - pad, 0), max(top - pad, 0), x1 + pad, bottom + pad)))
+            text, score = read_line(image.crop((max(x0 - pad, 0), max(top - pad, 0), min(x1 + pad, image.size[0]),
+                                                min(bottom + pad, image.size[1]))))
             if text.strip() and score > ln.confidence:
                 ln = OcrLine(text, ln.box, score)
         out.append(ln)
@@ -343,7 +358,7 @@ def read_missed_strips(image, lines: list[OcrLine], engine: OcrEngine, options: 
             cols = np.flatnonzero(ink[start:y].any(axis=0))
             x0, x1 = int(cols[0]), int(cols[-1]) + 1
             top, bottom = max(start - pad, 0), min(y + pad, h)
-            text, score = read_line(left.crop((max(x0 - pad, 0), top, x1 + pad, bottom)))
+            text, score = read_line(left.crop((max(x0 - pad, 0), top, min(x1 + pad, left.size[0]), bottom)))
             if any(ch.isalnum() for ch in text) and score >= options.strip_min_confidence:
                 found.append(OcrLine(text, (float(x0), float(top), float(x1), float(bottom)), score))
     return found
@@ -363,8 +378,10 @@ def split_at_gaps(ln: OcrLine, space_ems: float, cell_ems: float, options: OcrOp
     Gaps are measured between character centres less their advances, so the white space a
     Chinese comma leaves in its own box is no gap. Lines without character boxes stay as read."""
     spans = ln.spans
-    if not spans or "".join(t for t, _, _ in spans) != "".join(ln.text.split()):
+    if not spans:
         return [ln]
+    if "".join(t for t, _, _ in spans) != "".join(ln.text.split()):  # boxes that do not spell the text: not used
+        return [OcrLine(ln.text, ln.box, ln.confidence)]
     units = [_units(t, options) for t, _, _ in spans]
     centres = [(a + b) / 2 for _, a, b in spans]
     em = _span_pitch(spans, options) or (ln.box[3] - ln.box[1]) / options.box_to_size

@@ -46,8 +46,9 @@ class Line:
     # pieces of the line split at wide gaps, (x0, x1, text), when there are several: the cells
     # of a table drawn without rules
     segments: list[tuple[float, float, str]] = field(default_factory=list)
-    # False for an OCR line without CJK characters to measure its size by their pitch: its size
-    # is a guess from the box height, not to be weighed against a neighbour's
+    # False for an OCR line with too few CJK characters to measure its size by their pitch
+    # (digits, "附件2", a spaced-out "通 知"): its size is a guess from the box height, not to be
+    # weighed against a neighbour's
     size_known: bool = True
 
     @property

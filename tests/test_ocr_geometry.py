@@ -60,7 +60,7 @@ def test_a_gap_between_two_signers_is_a_space_a_wide_one_a_new_cell():
 def test_text_that_does_not_match_its_spans_is_left_as_read():
     line = spanned("第一行文字", 100, 500, 12)
     line.text = "第一行文"
-    assert split_at_gaps(line, 0.4, 1.5, OPTIONS) == [line]
+    assert [(x.text, x.box, x.spans) for x in split_at_gaps(line, 0.4, 1.5, OPTIONS)] == [("第一行文", line.box, None)]
 
 
 def test_sizes_come_from_the_pitch_not_the_box_height():
@@ -93,10 +93,14 @@ def test_a_page_number_alone_after_a_gap_needs_one_dot():
     assert tidy_leaders("5765", after_gap=True) == "5765"  # a table's number is no page reference
 
 
-@given(st.text(alphabet="阳泉市城区政府公报关于印发通知的第一二三年月日0123456789 （）", max_size=30))
-def test_tidy_leaders_leaves_text_without_leaders_alone(text):
-    assert tidy_leaders(text) == text
-    assert tidy_leaders(text, after_gap=True) == text
+@given(st.text(alphabet="阳泉市城区政府公报关于印发通知的第一二三年月日0123456789 （）.·gO", max_size=30))
+def test_tidy_leaders_leaves_text_without_a_leader_alone(text):
+    """Fewer than three leader dots: no leader, whatever digits or look-alikes follow."""
+    dots = sum(1 for ch in text if ch in ".·")
+    if dots < 3:
+        assert tidy_leaders(text) == text
+    if dots == 0:
+        assert tidy_leaders(text, after_gap=True) == text
 
 
 @pytest.mark.parametrize("read,want", [("·277.", "·277·"), ("—225一", "—225—"), ("12", "12"), ("3.5", "3.5"),
@@ -105,9 +109,11 @@ def test_page_number_marks_as_ocr_reads_them(read, want):
     assert tidy_page_number(read) == want
 
 
-@given(st.text(alphabet="阳泉市城区政府公报关于一二三年月日", min_size=1, max_size=20))
+@given(st.text(alphabet="阳泉市城区政府公报关于二三年月日0123456789.·—一-", min_size=1, max_size=20))
 def test_tidy_page_number_leaves_words_alone(text):
-    assert tidy_page_number(text) == text
+    """Only a number with marks is touched: any word in the text leaves it as it is."""
+    if any("\u4e00" <= ch <= "\u9fff" and ch != "一" for ch in text) or not any(ch.isdigit() for ch in text):
+        assert tidy_page_number(text) == text
 
 
 def test_a_skewed_line_is_set_straight():
@@ -118,6 +124,14 @@ def test_a_skewed_line_is_set_straight():
     line = OcrLine("文字", (300, 500, 700, 520 + drop), 0.99, [("文", 300, 320), ("字", 680, 700)])
     straight = deskewed(line, skew, (1000, 1400))
     assert straight.box[3] - straight.box[1] == pytest.approx(20, abs=0.2)
+    # the middle turns about the image centre (500, 700) the way straightened() turns the image
+    t = math.radians(skew)
+    mx, my = 500 - 500, (510 + drop / 2) - 700
+    want = (500 + mx * math.cos(t) + my * math.sin(t), 700 - mx * math.sin(t) + my * math.cos(t))
+    assert ((straight.box[0] + straight.box[2]) / 2, (straight.box[1] + straight.box[3]) / 2) == pytest.approx(want)
+    other_way = deskewed(line, -skew, (1000, 1400))
+    assert (straight.box[0] + straight.box[2]) / 2 - (other_way.box[0] + other_way.box[2]) / 2 == pytest.approx(
+        2 * my * math.sin(t))  # the turn's direction matters
     assert straight.box[2] - straight.box[0] == pytest.approx(400)
     assert straight.spans[1][1] - straight.spans[0][1] == pytest.approx(380 / math.cos(math.radians(skew)), abs=1)
     assert deskewed(line, 0.0, (1000, 1400)) is line
@@ -190,3 +204,22 @@ def test_a_line_read_with_little_confidence_is_read_again_on_its_own():
     assert [ln.text for ln in out] == ["（二）严格考核。", "各有关单位："] and len(engine.crops) == 1
     worse = reread_doubtful(img, [doubtful], FakeEngine("口", 0.3), OPTIONS)
     assert worse[0].text == "（）"
+
+
+@needs_numpy
+def test_a_page_set_at_a_large_angle_is_not_turned():
+    """Past max_skew a page is no scanner's skew: it is left as it is, not turned by the most
+    the search reaches."""
+    from PIL import Image, ImageDraw
+
+    from pipeline.ocr import page_skew
+
+    img = Image.new("L", (1000, 1400), 235)
+    draw = ImageDraw.Draw(img)
+    boxes = []
+    for k in range(12):
+        top = 200 + 60 * k
+        for x in range(150, 850, 26):
+            draw.rectangle((x, top, x + 20, top + 20), fill=30)
+        boxes.append(OcrLine("x" * 20, (150, top, 850, top + 20), 0.99))
+    assert page_skew(img.rotate(-8, fillcolor=235), boxes, OPTIONS) == 0.0

@@ -49,7 +49,7 @@ def _similar(a, b, tolerance: float) -> bool:
         return True
     if not tolerance or not isinstance(a, (str, list)) or not isinstance(b, (str, list)):
         return False
-    a, b = ("\n".join(x) if isinstance(x, list) else x for x in (a, b))
+    a, b = ("|".join(x) if isinstance(x, list) else x for x in (a, b))  # a cell shifted to its neighbour costs
     return difflib.SequenceMatcher(None, squash(a), squash(b), autojunk=False).ratio() >= 1 - tolerance
 
 
