@@ -11,6 +11,7 @@ from .normalize import (
     CLOSE_BRACKETS,
     CN_NUM,
     DOC_TYPES,
+    LEADER_DOTS,
     OPEN_BRACKETS,
     cn_to_int,
     join_wrapped,
@@ -87,7 +88,7 @@ _SECTION_RE = re.compile(
     rf"^(?:[{re.escape(OPEN_BRACKETS)}]\s*(?P<a>[^{re.escape(CLOSE_BRACKETS)}]{{2,20}})\s*[{re.escape(CLOSE_BRACKETS)}]"
     rf"|[一二三四五六七八九十]+\s*[、.．]\s*(?P<b>[{CJK}]{{2,15}}))$"
 )
-_LEADERS = ".．。…⋯·・‧"
+_LEADERS = LEADER_DOTS
 _DASH = "-—–－‐"
 _TAIL_RE = re.compile(
     rf"(?P<lead>[{_LEADERS}\s]*)(?P<num>[{_DASH}]?\s*(?P<n>\d{{1,4}})\s*[{_DASH}]?|第\s*(?P<n2>\d{{1,4}})\s*页"

@@ -122,12 +122,13 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
     # a running line's size over its pages (a scan measures each a little apart), by text and place
     sizes: dict[tuple[str, int], list[float]] = {}
     for p in pages:
+        keys = set()
         for i in _edge_indexes(p, st.edge_lines):
-            for band in _near_bands(_band(p, p.lines[i], st)):
-                sizes.setdefault((_mask(p.lines[i].text), band), []).append(p.lines[i].size)
-    for p in pages:
-        keys = {(_mask(p.lines[i].text), band) for i in _edge_indexes(p, st.edge_lines)
-                for band in _near_bands(_band(p, p.lines[i], st))}
+            ln = p.lines[i]
+            mask = _mask(ln.text)
+            for band in _near_bands(_band(p, ln, st)):
+                sizes.setdefault((mask, band), []).append(ln.size)
+                keys.add((mask, band))
         counts.update(keys)
     need = max(st.running_min_pages, min(3, n_pages - 1), int(st.running_share * n_pages + 0.5))
     repeated = {k for k, c in counts.items() if c >= need}

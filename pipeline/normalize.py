@@ -63,6 +63,7 @@ FUNCTION_CHARS = frozenset("的了和与及或在是为对等将把被之其以�
 
 # -- printed page numbers ----------------------------------------------------
 
+LEADER_DOTS = ".．。…⋯·・‧"  # the dots of a TOC leader, in every width and form
 PAGE_MARKS = r"\-—–－‐‑―_~·•・"
 PAGE_NUMBER_RES = [
     # 3, - 3 -, — 3 —, · 3 · (a few marks at most: a run of leaders before a number is a TOC line)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .errors import NoTextLayerError
+from .normalize import LEADER_DOTS
 
 log = logging.getLogger(__name__)
 
@@ -201,11 +202,13 @@ def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: Ocr
             lines, skew = [OcrLine.from_dict(d) for d in stored["lines"]], float(stored["skew"])
         except (OSError, ValueError, KeyError, TypeError):
             lines = None
+    straight = None
     if lines is None:
         lines = reread_doubtful(image, engine.recognize(image), engine, options)
         skew = page_skew(image, lines, options)
         lines = [deskewed(ln, skew, image.size) for ln in lines]
-        lines += read_missed_strips(straightened(image, skew), lines, engine, options)
+        straight = straightened(image, skew)
+        lines += read_missed_strips(straight, lines, engine, options)
         if cache:  # a cache that cannot be written costs a second reading later, not this file
             tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
             try:
@@ -216,7 +219,7 @@ def recognize_page(pdf_path: Path, number: int, options: OcrOptions, engine: Ocr
             except OSError as exc:
                 log.warning("OCR cache not written (%s): %s", cache.parent, exc)
                 tmp.unlink(missing_ok=True)
-    image = straightened(image, skew)
+    image = straight if straight is not None else straightened(image, skew)
     in_points = [ln.scaled(1 / options.scale) for ln in lines if ln.text.strip()]
     weights = [len(ln.text.strip(_LEADER_CHARS + " ")) or 1 for ln in in_points]  # leader dots read poorly and say little
     confidence = (sum(w * ln.confidence for w, ln in zip(weights, in_points)) / sum(weights)) if in_points else 0.0
@@ -239,11 +242,11 @@ def page_skew(image, lines: list[OcrLine], options: OcrOptions) -> float:
     long_lines = sum(1 for ln in lines if ln.box[2] - ln.box[0] >= options.skew_line_width * image.size[0])
     if long_lines < options.skew_min_lines:
         return 0.0
-    grey = np.asarray(image.convert("L"))
-    ys, xs = np.nonzero(grey < float(np.median(grey)) - INK_BELOW_PAPER)
+    _grey, _paper, ink = ink_mask(image)
+    ys, xs = np.nonzero(ink)
     if len(ys) < options.skew_min_ink:
         return 0.0
-    xs = xs - grey.shape[1] / 2
+    xs = xs - ink.shape[1] / 2
 
     def sharpness(degrees: float) -> float:
         rows = np.round(ys - xs * math.tan(math.radians(degrees))).astype(np.int64)
@@ -302,6 +305,14 @@ def straightened(image, skew: float):
     return image.rotate(skew, resample=Image.BICUBIC, expand=False, fillcolor=paper)
 
 
+def _padded_crop(image, box, pad_x: float, pad_y: float):
+    """The part of an image in a box with paper around it, kept inside the image (Pillow fills
+    what lies outside with black, which the recognizer reads as a stroke)."""
+    x0, top, x1, bottom = box
+    return image.crop((max(x0 - pad_x, 0), max(top - pad_y, 0), min(x1 + pad_x, image.size[0]),
+                       min(bottom + pad_y, image.size[1])))
+
+
 def reread_doubtful(image, lines: list[OcrLine], engine: OcrEngine, options: OcrOptions) -> list[OcrLine]:
     """Lines read with little confidence read again by the recognizer alone, from their box with
     some paper around it; the better reading is kept. Run with the detector, the recognizer now
@@ -312,10 +323,7 @@ def reread_doubtful(image, lines: list[OcrLine], engine: OcrEngine, options: Ocr
     out = []
     for ln in lines:
         if ln.confidence < options.reread_below:
-            x0, top, x1, bottom = ln.box
-            pad = options.reread_padding
-            text, score = read_line(image.crop((max(x0 - pad, 0), max(top - pad, 0), min(x1 + pad, image.size[0]),
-                                                min(bottom + pad, image.size[1]))))
+            text, score = read_line(_padded_crop(image, ln.box, options.reread_padding, options.reread_padding))
             if text.strip() and score > ln.confidence:
                 ln = OcrLine(text, ln.box, score)
         out.append(ln)
@@ -333,9 +341,8 @@ def read_missed_strips(image, lines: list[OcrLine], engine: OcrEngine, options: 
     import numpy as np
     from PIL import Image
 
-    grey = np.array(image.convert("L"))
-    paper = float(np.median(grey))
-    ink = grey < paper - INK_BELOW_PAPER
+    grey, paper, ink = ink_mask(image)
+    grey = grey.copy()
     ink &= ~_rules(ink)  # a table's rules are no text
     pad = options.strip_padding
     for ln in lines:
@@ -358,7 +365,7 @@ def read_missed_strips(image, lines: list[OcrLine], engine: OcrEngine, options: 
             cols = np.flatnonzero(ink[start:y].any(axis=0))
             x0, x1 = int(cols[0]), int(cols[-1]) + 1
             top, bottom = max(start - pad, 0), min(y + pad, h)
-            text, score = read_line(left.crop((max(x0 - pad, 0), top, min(x1 + pad, left.size[0]), bottom)))
+            text, score = read_line(_padded_crop(left, (x0, top, x1, bottom), pad, 0))
             if any(ch.isalnum() for ch in text) and score >= options.strip_min_confidence:
                 found.append(OcrLine(text, (float(x0), float(top), float(x1), float(bottom)), score))
     return found
@@ -410,6 +417,16 @@ RULE_MIN_SHARE = 0.05  # a rule is at least this share of the page width (or hei
 INK_BELOW_PAPER = 30  # grey levels darker than the paper by this much are ink (thin rules are faint in a scan)
 
 
+def ink_mask(image):
+    """(grey levels, the paper's level, where the ink is) of a page image: ink is what is darker
+    than the paper (its median level) by INK_BELOW_PAPER."""
+    import numpy as np
+
+    grey = np.asarray(image.convert("L"))
+    paper = float(np.median(grey))
+    return grey, paper, grey < paper - INK_BELOW_PAPER
+
+
 def _rule_kernels(shape: tuple[int, int]) -> tuple[tuple[str, tuple[int, int]], ...]:
     """Structuring elements that keep only long straight strokes: horizontal and vertical rules."""
     h, w = shape
@@ -442,9 +459,7 @@ def ruled_table_cells(image, scale: float) -> list[list[tuple[float, float, floa
         return []
     from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
-    grey = np.asarray(image.convert("L"))
-    paper = float(np.median(grey))
-    ink = ((grey < paper - INK_BELOW_PAPER) * 255).astype(np.uint8)
+    ink = (ink_mask(image)[2] * 255).astype(np.uint8)
     edges = []
     for orientation, kernel in _rule_kernels(ink.shape):
         mask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
@@ -560,14 +575,14 @@ def _pitch_size(ln: OcrLine, options: OcrOptions) -> float | None:
     return pitch if pitch <= options.pitch_max_ratio * by_height else None
 
 
-def _sizes(row: list[OcrLine], page_sizes: list[float], box_to_size: float,
+def _sizes(row: list[tuple[OcrLine, float | None]], page_sizes: list[float], box_to_size: float,
            options: OcrOptions) -> tuple[float, bool]:
     """One line's size, and whether it was measured (by pitch) rather than guessed from box
     heights: by the pitch of its CJK characters when they are many; for a short line, the
     nearest size measured on the page's long lines when close; for one without CJK characters
     (a row of digits), from its box height, the text's own size first when that is close at all
     (page_sizes runs from the most common)."""
-    pitched = [(s, len(ln.text)) for ln in row if (s := _pitch_size(ln, options)) is not None]
+    pitched = [(s, len(ln.text)) for ln, s in row if s is not None]
     if pitched and max(n for _, n in pitched) >= options.pitch_sure_chars:
         return round(statistics.median([s for s, _ in pitched]) * 2) / 2, True
     if pitched:  # measured, if coarsely: the nearest size
@@ -576,13 +591,14 @@ def _sizes(row: list[OcrLine], page_sizes: list[float], box_to_size: float,
         size = near if abs(near - size) <= options.short_pitch_snap * near else size
     else:  # guessed from the height: the text's own size when that is close at all
         size = statistics.median([(ln.box[3] - ln.box[1]) / box_to_size
-                                  / (1.0 if any(_wide(ch) for ch in ln.text) else options.narrow_height) for ln in row])
+                                  / (1.0 if any(_wide(ch) for ch in ln.text) else options.narrow_height) for ln, _ in row])
         size = next((s for s in page_sizes if abs(s - size) <= options.size_snap * s), size)
     return round(size * 2) / 2, bool(pitched)
 
 
 _DIGIT_LOOKALIKES = str.maketrans("OoDlIi|gqSsBZz", "00011119955822")
-_LEADER_TAIL = re.compile(r"(?P<dots>[.．。…⋯·・‧,，'`~+\-_\s]*[.．。…⋯·・‧][.．。…⋯·・‧,，'`~+\-_\s]*)"
+_SPECKS = ",，'`~+\\-_\\s"  # what else OCR reads in a row of leader dots
+_LEADER_TAIL = re.compile(rf"(?P<dots>[{LEADER_DOTS}{_SPECKS}]*[{LEADER_DOTS}][{LEADER_DOTS}{_SPECKS}]*)"
                           r"(?P<page>[0-9OoDlIi|gqSsBZz]{1,4})\s*$")
 
 
@@ -592,7 +608,7 @@ def tidy_leaders(text: str, after_gap: bool = False) -> str:
     Only a tail after at least three leader dots is touched (one, for a piece set apart by a
     wide gap: the recognizer drops most dots of a leader), so Latin words stay as they are."""
     m = _LEADER_TAIL.search(text)
-    if not m or sum(1 for ch in m.group("dots") if ch in ".．。…⋯·・‧") < (1 if after_gap and m.start() == 0 else 3):
+    if not m or sum(1 for ch in m.group("dots") if ch in LEADER_DOTS) < (1 if after_gap and m.start() == 0 else 3):
         return text
     page = m.group("page").translate(_DIGIT_LOOKALIKES)
     if not page.isdigit():
@@ -630,14 +646,15 @@ def to_lines(ocr_lines: list[OcrLine], page: int, options: OcrOptions):
                 last.append(ln)
                 continue
         rows.append([ln])
+    pitch = {id(ln): _pitch_size(ln, options) for ln in ocr_lines}
     weight: Counter[float] = Counter()  # sizes measured on long lines, by the characters set in them
+    ratios = []  # how high this engine draws a box around a line of a given size, learnt from the long lines
     for ln in ocr_lines:
-        if len(ln.text) >= options.pitch_sure_chars and (s := _pitch_size(ln, options)) is not None:
+        if len(ln.text) >= options.pitch_sure_chars and (s := pitch[id(ln)]) is not None:
             weight[round(s * 2) / 2] += len(ln.text)
+            if s:
+                ratios.append((ln.box[3] - ln.box[1]) / s)
     page_sizes = [s for s, _ in weight.most_common()]
-    # how high this engine draws a box around a line of a given size, learnt from the long lines
-    ratios = [(ln.box[3] - ln.box[1]) / s for ln in ocr_lines
-              if len(ln.text) >= options.pitch_sure_chars and (s := _pitch_size(ln, options))]
     box_to_size = statistics.median(ratios) if ratios else options.box_to_size
     out = []
     for row in rows:
@@ -647,7 +664,7 @@ def to_lines(ocr_lines: list[OcrLine], page: int, options: OcrOptions):
         if len(texts) == 1:
             texts[0] = tidy_page_number(texts[0])
         segments = [(b.box[0], b.box[2], t) for b, t in zip(row, texts)]
-        size, known = _sizes(row, page_sizes, box_to_size, options)
+        size, known = _sizes([(ln, pitch[id(ln)]) for ln in row], page_sizes, box_to_size, options)
         # the em box, as a born-digital line has it, about the middle of the boxes (a box is
         # padded by the detector, a few points more than the text on either side)
         mid = statistics.median([(b.box[1] + b.box[3]) / 2 for b in row])

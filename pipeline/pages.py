@@ -590,9 +590,12 @@ def continue_aligned_tables(pages: list[Page], furniture: set[tuple[int, int]], 
     matter; it is kept true as lines are taken."""
     from .tables import is_continued_mark
 
-    tops = [min([ln.top for k, ln in enumerate(p.lines) if (p.number, k) not in furniture] + [t.top for t in p.tables])
-            for p in pages if p.tables or len(p.lines) > sum(1 for q, _ in furniture if q == p.number)]
-    text_top = statistics.median(tops) if tops else 0.0  # where the text starts under the running header
+    tops = []  # where each page's text starts under its running header
+    for p in pages:
+        ys = [ln.top for k, ln in enumerate(p.lines) if (p.number, k) not in furniture] + [t.top for t in p.tables]
+        if ys:
+            tops.append(min(ys))
+    text_top = statistics.median(tops) if tops else 0.0
     for p, nxt in zip(pages, pages[1:]):
         last = max(p.tables, key=lambda t: t.bottom, default=None)
         if last is None or last.ruled or nxt.number != p.number + 1:
