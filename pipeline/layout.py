@@ -151,6 +151,15 @@ def _running_matter(pages: list[Page], body_size: float, st: ParseSettings):
             if (_typical(sizes, key, ln) <= body_size * st.small_running_ratio and _in_margin(p, ln, st)
                     and (key in repeated or key in small_repeated)):
                 slots.update((band, size) for band in _near_bands(key[1]) for size in _near_sizes(ln))
+    # a slot is also where the outermost line of many pages stands, set small, whatever its text:
+    # the two sides of an alternating header in an issue too short for either to recur
+    outermost: Counter[tuple[int, float]] = Counter()
+    for p in pages:
+        edge = {(band, _size_key(ln)) for ln in (p.lines[:1] + p.lines[-1:])
+                if ln.size <= body_size * st.small_running_ratio and _in_margin(p, ln, st)
+                for band in _near_bands(_band(p, ln, st))}
+        outermost.update(edge)
+    slots |= {k for k, c in outermost.items() if c >= need}
     for p in pages:
         n = len(p.lines)
         # from each edge inwards, while the lines are running matter
