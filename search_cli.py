@@ -17,10 +17,10 @@ from pipeline.errors import GazetteError
 
 
 class State:
-    def __init__(self, home: str | None, debug: bool):
+    def __init__(self, home: str | None, debug: bool, backend: str | None = None):
         from pipeline.store import GazetteStore
 
-        self.store = GazetteStore(home)
+        self.store = GazetteStore(home, backend=backend)
         self.debug = debug
 
 
@@ -59,14 +59,17 @@ def _debug(ctx) -> bool:
 @click.group(cls=GazetteCli)
 @click.option("--home", type=click.Path(file_okay=False), envvar="GAZETTE_HOME",
               help="Folder holding parsed/ and index/ (default: $GAZETTE_HOME, else the current folder).")
+@click.option("--backend", type=click.Choice(["whoosh", "tantivy"]), envvar="GAZETTE_BACKEND",
+              help="Search engine of the index (default: $GAZETTE_BACKEND, else the one that built the home's "
+                   "index, else whoosh). `--backend tantivy reindex` rebuilds a home's index with tantivy.")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
 @click.version_option(version=__version__, prog_name="gazette")
 @click.pass_context
-def cli(ctx, home, debug):
+def cli(ctx, home, backend, debug):
     """Search and mine Chinese government gazettes (政府公报)."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = State(home, debug)
+    ctx.obj = State(home, debug, backend)
 
 
 # -- output helpers --------------------------------------------------------------
@@ -612,8 +615,9 @@ def stats(state, fmt):
     if fmt == "json":
         echo_json(s.to_dict())
     else:
-        click.echo(aligned(["gazettes", "documents", "tables", "index size"],
-                           [[str(s.gazettes), str(s.documents), str(s.tables), f"{s.index_bytes / 1024:.0f} KiB"]]))
+        click.echo(aligned(["gazettes", "documents", "tables", "index size", "backend"],
+                           [[str(s.gazettes), str(s.documents), str(s.tables), f"{s.index_bytes / 1024:.0f} KiB",
+                             s.backend]]))
 
 
 # -- the web page ----------------------------------------------------------------------

@@ -38,8 +38,7 @@ def number_query(reader, loose: LooseDocNumber):
     else:
         pattern = re.compile(rf"^{re.escape(loose.agency_code)}〔(\d{{4}})〕{loose.serial}号$")
         found = []
-        for term in reader.lexicon("number"):
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
+        for text in reader.lexicon("number"):
             m = pattern.match(text)
             if m:
                 found.append((int(m.group(1)), text))
@@ -81,7 +80,7 @@ def _dice(pa: set[str], pb: set[str]) -> float:
     return 2 * len(pa & pb) / (len(pa) + len(pb)) if pa and pb else 0.0
 
 
-def title_recall(searcher, text: str, flt, limit: int | None) -> list[tuple[dict, float]]:
+def title_recall(reader, text: str, flt, limit: int | None) -> list[tuple[dict, float]]:
     """Stored fields and similarity of the documents whose titles share most of the query's
     characters, best first."""
     from whoosh.query import Or, Term
@@ -95,8 +94,7 @@ def title_recall(searcher, text: str, flt, limit: int | None) -> list[tuple[dict
     wanted = _pairs(folded)
     q = Or([Term("title", ch) for ch in chars], minmatch=math.ceil(TITLE_SHARE * len(chars)))
     scored = []
-    for hit in searcher.search(q, filter=flt, limit=TITLE_CANDIDATES, terms=False):
-        fields = hit.fields()
+    for fields, _ in reader.search(q, flt, TITLE_CANDIDATES):
         sim = _dice(wanted, _pairs(fold(fields["title"])))
         if sim >= TITLE_MIN_SIMILARITY:
             scored.append((fields, round(sim, 4)))

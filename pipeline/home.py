@@ -16,10 +16,33 @@ from .errors import InputError
 @dataclass(frozen=True)
 class Home:
     root: Path
+    backend: str | None = None  # the search engine asked for (None: the one that built the index)
 
     @classmethod
-    def resolve(cls, home: str | os.PathLike | None = None) -> Home:
-        return cls(Path(home or os.environ.get("GAZETTE_HOME") or ".").resolve())
+    def resolve(cls, home: str | os.PathLike | None = None, backend: str | None = None) -> Home:
+        from .backend import check_backend
+
+        backend = backend or os.environ.get("GAZETTE_BACKEND") or None
+        return cls(Path(home or os.environ.get("GAZETTE_HOME") or ".").resolve(),
+                   check_backend(backend) if backend else None)
+
+    def search_backend(self):
+        """The backend.SearchBackend of index/: the engine asked for, else the one that built
+        the index, else the default (an error when the two disagree: the index needs rebuilding)."""
+        from .backend import open_backend
+
+        return open_backend(self.index, self.backend)
+
+    def build_backend_name(self) -> str:
+        """The engine a rebuild uses: the one asked for, else the one that built the index."""
+        from .backend import DEFAULT_BACKEND, recorded_backend, recover
+
+        recover(self.index)  # a swap a kill interrupted: the index it leaves says which engine
+        try:
+            built = recorded_backend(self.index)
+        except Exception:  # a damaged record: the rebuild replaces it
+            built = None
+        return self.backend or built or DEFAULT_BACKEND
 
     @property
     def parsed(self) -> Path:
@@ -31,6 +54,12 @@ class Home:
 
     @property
     def manifest(self) -> Path:
+        """The manifest's append log (one JSON entry a line; see manifest.py)."""
+        return self.root / "manifest.jsonl"
+
+    @property
+    def legacy_manifest(self) -> Path:
+        """The manifest as versions before 0.3 wrote it (one JSON object), read once and moved."""
         return self.root / "manifest.json"
 
     @property

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
-from . import index as gindex
+from .backend import LOCK_TIMEOUT, rebuild
 from .errors import GazetteError, IndexLockedError, InputError, os_error_message
 from .home import Home, write_lock
 from .manifest import Manifest, ManifestEntry
@@ -26,7 +26,7 @@ from .ocr import OcrOptions
 from .pages import check_engine, page_chunks, page_count, read_pages
 from .parser import file_sha256, parse_pages
 from .settings import DEFAULT
-from .tokenizer import base_jieba
+from .tokenizer import base_jieba, import_jieba
 from .workers import Budget, run_tasks
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ def _check_input(path: Path) -> None:
 # -- ingest ---------------------------------------------------------------------------
 
 def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: bool = False,
-           progress: Progress | None = None, lock_timeout: float = gindex.LOCK_TIMEOUT,
+           progress: Progress | None = None, lock_timeout: float = LOCK_TIMEOUT,
            replace: bool = False, budget: Budget | None = None, ocr: str = "auto",
            engine: str = "pdfium") -> IngestReport:
     """Every file given ends in exactly one result. replace: a new copy of an issue replaces the
@@ -197,13 +197,14 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
     for r in results:
         progress.file_done(r)
     if failed_early:
-        _record_results(home, failed_early, lock_timeout)
+        _record_results(home, failed_early, lock_timeout, manifest)
 
     if todo:
         # every import a worker or the dictionary needs happens here, before any fork: a module
         # half-imported by the thread at the moment of a fork would stay locked in the worker
-        import jieba  # noqa: F401
         import pdfplumber  # noqa: F401
+
+        import_jieba()
 
         threading.Thread(target=_load_dictionary, args=(home,), daemon=True, name="jieba").start()
     for path, sha, pages, outcome in _parse_all(todo, jobs, progress, budget or Budget(), ocr_options, engine):
@@ -211,10 +212,10 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
         shown = display_path(path)
         if isinstance(outcome, BaseException):
             r = FileResult(shown, sha, "failed", pages=pages, error=_reason(outcome, path))
-            _record_results(home, [r], lock_timeout)
+            _record_results(home, [r], lock_timeout, manifest)
         else:
             try:
-                r = _store(outcome, shown, sha, home, lock_timeout, replace=replace, force=force)
+                r = _store(outcome, shown, sha, home, manifest, lock_timeout, replace=replace, force=force)
             except (OSError, GazetteError) as exc:
                 if isinstance(exc, IndexLockedError):
                     raise  # the whole batch waits on it: say so once
@@ -232,13 +233,14 @@ def _restore_missing(home: Home, manifest: Manifest, lock_timeout: float) -> Non
     wanted = {e.gazette_id for e in manifest.ingested() if e.gazette_id}
     if not wanted:
         return
-    have = gindex.indexed_gazettes(home.index) if gindex.exists(home.index) else set()
+    backend = home.search_backend()
+    have = backend.indexed_gazettes() if backend.exists() else set()
     lacking = sorted(gid for gid in wanted - have if home.parsed_file(gid).exists())
     if lacking:
         log.warning("the index lacked %d ingested gazette(s); indexed again from parsed/: %s", len(lacking),
                     ", ".join(lacking))
         with write_lock(home, lock_timeout):
-            gindex.replace_gazettes(home.index, [Gazette.load(home.parsed_file(gid)) for gid in lacking],
+            backend.replace_gazettes([Gazette.load(home.parsed_file(gid)) for gid in lacking],
                                     timeout=lock_timeout)
 
 
@@ -331,8 +333,8 @@ class _FileInProgress:
     error: BaseException | None = None
 
 
-def _store(g: Gazette, shown: str, sha: str, home: Home, lock_timeout: float, replace: bool = False,
-           force: bool = False) -> FileResult:
+def _store(g: Gazette, shown: str, sha: str, home: Home, manifest: Manifest, lock_timeout: float,
+           replace: bool = False, force: bool = False) -> FileResult:
     """Under the home's write lock, with the manifest read afresh (another ingest may have
     written since this one started): parsed/ first (atomic), then the index (one commit), then
     the manifest. A kill between steps leaves the file unrecorded, and the next run redoes it
@@ -342,7 +344,7 @@ def _store(g: Gazette, shown: str, sha: str, home: Home, lock_timeout: float, re
     counts = dict(documents=len(g.documents), tables=sum(len(d.tables) for d in g.documents), pages=g.source.pages,
                   ocr_pages=len(g.ocr_pages))
     with write_lock(home, lock_timeout):
-        manifest = Manifest.load(home)
+        manifest.refresh(home)
         own = manifest.files.get(sha)
         done = _already_done(own, home)
         if done and not (replace or force):  # another ingest running beside this one got there first
@@ -367,7 +369,7 @@ def _store(g: Gazette, shown: str, sha: str, home: Home, lock_timeout: float, re
         before = parsed.read_bytes() if parsed.exists() else None
         g.save(parsed)
         try:
-            gindex.replace_gazettes(home.index, [g], remove_ids=gone, timeout=lock_timeout)
+            home.search_backend().replace_gazettes([g], remove_ids=gone, timeout=lock_timeout)
         except BaseException:  # the index still holds the old issue: so does parsed/
             if before is None:
                 parsed.unlink(missing_ok=True)
@@ -394,10 +396,11 @@ def _same_issue(g: Gazette, sha: str, manifest: Manifest, home: Home) -> list[Ma
     file whose cover gave none (a copy missing its cover), the issue holding most of its 文号."""
     same = [e for e in manifest.ingested(g.gazette.id) if e.sha256 != sha]
     info = g.gazette
-    if same or (info.title and info.year and info.number) or not gindex.exists(home.index):
+    backend = home.search_backend()
+    if same or (info.title and info.year and info.number) or not backend.exists():
         return same
     numbers = [d.doc_number for d in g.documents if d.doc_number]
-    holders = Counter(gid for gid in gindex.gazettes_with_numbers(home.index, numbers) if gid != info.id)
+    holders = Counter(gid for gid in backend.gazettes_with_numbers(numbers) if gid != info.id)
     if not numbers or not holders:
         return []
     gid, n = holders.most_common(1)[0]
@@ -406,10 +409,10 @@ def _same_issue(g: Gazette, sha: str, manifest: Manifest, home: Home) -> list[Ma
     return [e for e in manifest.ingested(gid) if e.sha256 != sha]
 
 
-def _record_results(home: Home, results: list[FileResult], lock_timeout: float) -> None:
+def _record_results(home: Home, results: list[FileResult], lock_timeout: float, manifest: Manifest) -> None:
     """Failures into the manifest, merged under the write lock with what others wrote."""
     with write_lock(home, lock_timeout):
-        manifest = Manifest.load(home)
+        manifest.refresh(home)
         for r in results:
             if r.sha256:
                 _record(manifest, r)
@@ -456,7 +459,7 @@ def reindex(home: Home, stale_only: bool = False, jobs: int | None = None,
                 unreadable.append(str(f))
 
     with write_lock(home):
-        n = gindex.rebuild(home.index, parsed_gazettes())
+        n = rebuild(home.index, home.build_backend_name(), parsed_gazettes)
     return ReindexReport(False, indexed=n, unreadable=unreadable)
 
 
@@ -467,8 +470,9 @@ def remove(home: Home, gazette_id: str) -> bool:
         manifest = Manifest.load(home)
         if not (parsed.exists() or any(e.gazette_id == gazette_id for e in manifest.files.values())):
             return False
-        if gindex.exists(home.index):
-            gindex.replace_gazettes(home.index, [], remove_ids=[gazette_id])
+        backend = home.search_backend()
+        if backend.exists():
+            backend.replace_gazettes([], remove_ids=[gazette_id])
         parsed.unlink(missing_ok=True)
         manifest.files = {k: e for k, e in manifest.files.items() if e.gazette_id != gazette_id}
         manifest.save(home)

@@ -131,9 +131,21 @@ def open_pdfium(path: Path):
     try:
         return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
+        # PDFium's reason is its process-wide last error, which can be stale (a page-less file
+        # was once called password-protected): pdfminer confirms an encryption
+        if "password" in str(exc).lower() and _encrypted(path):
             raise EncryptedPdfError("password-protected PDF", path=str(path)) from exc
         raise CorruptPdfError(f"corrupt or truncated PDF ({exc})", path=str(path)) from exc
+
+
+def _encrypted(path: Path) -> bool:
+    try:
+        open_pdf(path, read_page_tree=False).close()
+    except EncryptedPdfError:
+        return True
+    except GazetteError:
+        return False
+    return False
 
 
 def reference_page(pdf, n: int):

@@ -5,12 +5,11 @@ A 文号 lookup (--number, or a 文号 typed as the query) and listing by filter
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import forgiving
-from .index import StoredMeta, issuer_key, open_index, reads_index, split_key
+from .backend import SearchBackend, StoredMeta, issuer_key, open_backend, reads_index, split_key
 from .model import page_at
 from .normalize import nfkc, normalize_doc_number, squash
 
@@ -96,7 +95,7 @@ def _filters(req: SearchRequest):
     return parts[0] if len(parts) == 1 else And(parts)
 
 
-def _parse_query(ix, text: str, fields=WORD_FIELDS):
+def _parse_query(schema, text: str, fields=WORD_FIELDS):
     """A 文号 as the query finds that document first, then the documents citing it; anything
     else goes through the query parser (AND by default, OR, NOT, "phrases", field:term)."""
     from whoosh.qparser import MultifieldParser
@@ -105,13 +104,21 @@ def _parse_query(ix, text: str, fields=WORD_FIELDS):
     number = normalize_doc_number(text)
     if number:
         return Or([Term("number", number, boost=100.0), Term("citations", number)]), True
-    parser = MultifieldParser(list(fields), ix.schema, fieldboosts=FIELD_BOOSTS)
+    parser = MultifieldParser(list(fields), schema, fieldboosts=FIELD_BOOSTS)
     rest, near = _near_clauses(query_syntax(text))
-    if not near:
-        return parser.parse(query_syntax(text)), False
-    from whoosh.query import And
+    try:
+        if not near:
+            return parser.parse(query_syntax(text)), False
+        from whoosh.query import And
 
-    return And(near + ([parser.parse(rest)] if rest.strip() else [])), False
+        return And(near + ([parser.parse(rest)] if rest.strip() else [])), False
+    except RecursionError:
+        raise
+    except Exception as exc:  # e.g. a field that holds no text (meta:, facets:)
+        from .errors import QueryError
+
+        raise QueryError(f"the query cannot be parsed: {exc}",
+                         hint="fields: title:, body:, tables:, number:, issuer:, category:, date:") from None
 
 
 NEAR_RE = re.compile(r"(\S+?)\s+NEAR/(\d{1,3})\s+(\S+)")
@@ -282,120 +289,107 @@ def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
 MAX_QUERY_CHARS = 1000  # longer than any real query; a longer one is refused, not parsed
 
 
-def search(index_dir: Path, req: SearchRequest) -> SearchResult:
+def backend_of(index: SearchBackend | Path) -> SearchBackend:
+    """A backend as given, or the one of an index folder (the engine that built it)."""
+    return index if isinstance(index, SearchBackend) else open_backend(Path(index))
+
+
+def search(index: SearchBackend | Path, req: SearchRequest) -> SearchResult:
     from .errors import QueryError
 
     if req.query and len(req.query) > MAX_QUERY_CHARS:
         raise QueryError(f"query too long ({len(req.query)} characters; at most {MAX_QUERY_CHARS})")
+    backend = backend_of(index)
     try:
-        return _search(index_dir, req)
+        return _search(backend, req)
     except RecursionError:
         raise QueryError("query nested too deeply to parse") from None
 
 
 @reads_index
-def _search(index_dir: Path, req: SearchRequest) -> SearchResult:
+def _search(backend: SearchBackend, req: SearchRequest) -> SearchResult:
     from whoosh.query import Every
 
     from .tokenizer import using_index
 
-    ix = open_index(index_dir)
     flt = _filters(req)
     needles: list[str] = []
     relaxed = None
-    with ix.searcher() as s, using_index(index_dir):
+    with backend.reader() as r, using_index(backend.index_dir):
         if req.query and req.query.strip():
             text = req.query.strip()
-            q, by_number = _parse_query(ix, text)
+            q, by_number = _parse_query(r.schema, text)
             loose = None if by_number or req.strict else forgiving.parse_loose_doc_number(text)
-            if loose and (nq := forgiving.number_query(s.reader(), loose)) is not None:
+            if loose and (nq := forgiving.number_query(r, loose)) is not None:
                 q, by_number = nq, True  # a number found is an exact match, not a relaxed one
-            results = s.search(q, filter=flt, limit=req.limit, terms=False)
-            if not by_number and results.is_empty():
+            found = r.search(q, flt, req.limit)
+            if not by_number and not found:
                 # no word matched: fall back to substrings (one character a token), which finds
                 # words jieba cut differently in the text, at the cost of a slower phrase match
-                q, _ = _parse_query(ix, text, TEXT_FIELDS)
-                results = s.search(q, filter=flt, limit=req.limit, terms=False)
+                q, _ = _parse_query(r.schema, text, TEXT_FIELDS)
+                found = r.search(q, flt, req.limit)
             if not by_number:
                 needles = sorted(set(_highlight_strings(q)) | set(near_words(text)), key=len, reverse=True)
-            found = [(r.fields(), r.score or 0.0) for r in results]
             if not found and not by_number and not req.strict:
-                found, relaxed, needles, results = _forgive(s, text, flt, req.limit, needles)
+                found, relaxed, needles, q = _forgive(r, text, flt, req.limit, needles)
+            counted, counted_filter = q, flt
         else:  # filters only: newest first
-            results = s.search(flt or Every(), limit=None)
-            found = sorted(((r.fields(), 0.0) for r in results), key=lambda x: (x[0].get("date", ""), x[0]["key"]),
-                           reverse=True)[: req.limit]
+            found = [(f, 0.0) for f in r.listing(flt, req.limit)]
+            counted, counted_filter = flt or Every(), None
         hits = [_hit(fields, score, needles) for fields, score in found]
         for h in hits:
             h.relaxed = relaxed is not None
-        facets = _facets(s, results) if req.facets and results is not None else None
-        total = (len(results) if results is not None else len(hits)) if req.facets else len(hits)
+        facets, total = None, len(hits)
+        if req.facets and counted is not None:
+            total, facets = r.count_facets(counted, counted_filter)
     return SearchResult(hits, total, facets, relaxed)
 
 
-def _forgive(searcher, text: str, flt, limit, needles):
+def _forgive(reader, text: str, flt, limit, needles):
     """The fallbacks for a query that found nothing as typed: title recall for a title-like
-    query, else the words relaxed. Returns (found, how, needles, results or None)."""
+    query, else the words relaxed. Returns (found, how, needles, the query counted for facets
+    or None)."""
     from .tokenizer import coarse_words
 
     if forgiving.looks_like_title(text):
-        found = forgiving.title_recall(searcher, text, flt, limit)
+        found = forgiving.title_recall(reader, text, flt, limit)
         if found:
             return found, "title recall", needles, None
     words = [w for w in coarse_words(text) if w.strip()]
     q = forgiving.relaxed_query(words)
     if q is None:
         return [], None, needles, None
-    results = searcher.search(q, filter=flt, limit=limit, terms=False)
-    found = [(r.fields(), r.score or 0.0) for r in results]
-    return found, ("relaxed words" if found else None), _highlight_strings(q), results
+    found = reader.search(q, flt, limit)
+    return found, ("relaxed words" if found else None), _highlight_strings(q), q
 
 
-def _facets(searcher, results) -> dict[str, dict[str, int]]:
-    counts = {"issuer": Counter(), "category": Counter(), "doc_type": Counter(), "year": Counter()}
-    for docnum in results.docs():
-        f = searcher.stored_fields(docnum)
-        meta = StoredMeta.from_dict(f["meta"])
-        for name in meta.issuers:
-            counts["issuer"][name] += 1
-        counts["category"][meta.category or "—"] += 1
-        counts["doc_type"][f.get("doc_type") or "—"] += 1
-        counts["year"][f.get("year") or "—"] += 1
-    return {k: dict(v.most_common()) for k, v in counts.items()}
-
-
-@reads_index
-def find_document(index_dir: Path, number: str) -> list[dict]:
-    """Stored fields of the documents with this 文号 (any bracket style)."""
-    ix = open_index(index_dir)
+def find_document(index: SearchBackend | Path, number: str) -> list[dict]:
+    """Stored records of the documents with this 文号 (any bracket style)."""
     key = normalize_doc_number(number) or squash(number)
-    with ix.searcher() as s:
-        return [dict(f) for f in s.documents(number=key)]
+    with backend_of(index).reader() as r:
+        return r.documents("number", key)
 
 
-@reads_index
-def query_needles(index_dir: Path, text: str) -> list[str]:
+def query_needles(index: SearchBackend | Path, text: str) -> list[str]:
     """The strings a query marks in a text (its terms and phrases, nothing under NOT)."""
     from .tokenizer import using_index
+    from .whoosh_backend import make_schema
 
     if not text or not text.strip() or normalize_doc_number(text):
         return []
-    ix = open_index(index_dir)
-    with using_index(index_dir):
-        q, _ = _parse_query(ix, text.strip())
+    backend = backend_of(index)
+    with using_index(backend.index_dir):
+        q, _ = _parse_query(make_schema(), text.strip())
         return _highlight_strings(q)
 
 
-@reads_index
-def citing_documents(index_dir: Path, number: str) -> list[dict]:
-    """Stored fields of the documents that cite this 文号, newest first."""
+def citing_documents(index: SearchBackend | Path, number: str) -> list[dict]:
+    """Stored records of the documents that cite this 文号, newest first."""
     from whoosh.query import Term
 
     key = normalize_doc_number(number)
     if not key:
         return []
-    ix = open_index(index_dir)
-    with ix.searcher() as s:
-        found = [dict(s.stored_fields(d)) for d in s.search(Term("citations", key), limit=None).docs()]
-    found = [f for f in found if f.get("number") != key]
-    return sorted(found, key=lambda f: (f.get("date", ""), f["key"]), reverse=True)
+    with backend_of(index).reader() as r:
+        found = [f for f in r.listing(Term("citations", key), limit=None) if f.get("number") != key]
+    return found

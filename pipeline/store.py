@@ -1,4 +1,4 @@
-"""GazetteStore: one home (parsed/, index/, manifest.json) and everything done with it.
+"""GazetteStore: one home (parsed/, index/, manifest.jsonl) and everything done with it.
 
 The Python API of the project, and what the command line calls:
 
@@ -81,8 +81,17 @@ class StatusEntry:
 
 
 class GazetteStore:
-    def __init__(self, home: str | os.PathLike | Home | None = None):
-        self.home = home if isinstance(home, Home) else Home.resolve(home)
+    def __init__(self, home: str | os.PathLike | Home | None = None, backend: str | None = None):
+        """backend: the search engine (whoosh, tantivy; GAZETTE_BACKEND); by default the one
+        that built the home's index. Another than that one needs reindex() first."""
+        if isinstance(home, Home):
+            import dataclasses
+
+            from .backend import check_backend
+
+            self.home = dataclasses.replace(home, backend=check_backend(backend)) if backend else home
+        else:
+            self.home = Home.resolve(home, backend)
         self._graph = None  # (parsed/ files and times, RelationGraph) of the last relation_graph()
 
     def __repr__(self) -> str:
@@ -200,14 +209,14 @@ class GazetteStore:
                             date_from=date_from, date_to=date_to, gazette=gazette, limit=limit, facets=facets,
                             strict=strict)
         if not (in_force or as_of):
-            return search(self.home.index, req)
+            return search(self.home.search_backend(), req)
         # in force on a day: every match is weighed (validity is read from the parsed documents and
         # the repeals in force then), the first `limit` of those in force are kept, in rank order
         import datetime
 
         day = datetime.date.fromisoformat(as_of) if as_of else datetime.date.today()
         req.limit = None
-        result = search(self.home.index, req)
+        result = search(self.home.search_backend(), req)
         graph = self.relation_graph()
         kept = [h for h in result.hits
                 if graph.validity(f"{h.gazette}#{h.position - 1}", day).status == "in_force"]
@@ -217,10 +226,10 @@ class GazetteStore:
 
     def show(self, doc_number: str) -> list[DocumentRef]:
         """The documents with this 文号 (any bracket style); several when issues share it."""
-        from .index import split_key
+        from .backend import split_key
         from .search import find_document
 
-        found = find_document(self.home.index, doc_number)
+        found = find_document(self.home.search_backend(), doc_number)
         if not found:
             raise NotFoundError(f"no document numbered {doc_number!r} in the index")
         refs = []
@@ -232,11 +241,11 @@ class GazetteStore:
 
     def cited_by(self, doc_number: str) -> list[Citation]:
         """The documents in the index that cite this 文号, newest first."""
-        from .index import StoredMeta, split_key
+        from .backend import StoredMeta, split_key
         from .search import citing_documents
 
         out = []
-        for f in citing_documents(self.home.index, doc_number):
+        for f in citing_documents(self.home.search_backend(), doc_number):
             gid, pos = split_key(f["key"])
             meta = StoredMeta.from_dict(f["meta"])
             out.append(Citation(f.get("number") or None, f.get("title", ""), gid, f.get("date") or None, meta.issuers,
@@ -270,7 +279,7 @@ class GazetteStore:
         """What a query marks in a document's text: its words and phrases (search.find_spans finds them)."""
         from .search import query_needles
 
-        return query_needles(self.home.index, query)
+        return query_needles(self.home.search_backend(), query)
 
     def source_pdf(self, gazette_id: str) -> Path:
         """The PDF an ingested issue was read from, as the manifest records it (never a path
@@ -364,10 +373,13 @@ class GazetteStore:
         return out
 
     def stats(self):
-        """Gazettes, documents and tables in the index, and its size: index.IndexStats."""
-        from .index import stats
+        """Gazettes, documents and tables in the index, and its size: backend.IndexStats."""
+        backend = self.home.search_backend()
+        if not backend.exists():
+            from .errors import IndexMissingError
 
-        return stats(self.home.index)
+            raise IndexMissingError(f"no index in {self.home.index}")
+        return backend.stats()
 
     @property
     def root(self) -> Path:

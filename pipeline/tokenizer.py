@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 import unicodedata
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from whoosh.analysis import Token, Tokenizer
-from whoosh.analysis.filters import LowercaseFilter, StopFilter
+from whoosh.analysis.filters import StopFilter
 
 from .normalize import FUNCTION_CHARS
 
@@ -66,6 +67,23 @@ def fold(text: str) -> str:
 
 # -- jieba: one shared base dictionary, one word set per index ---------------------------------
 
+def import_jieba():
+    """jieba, imported without pkg_resources, which it uses only to find its own files and which
+    costs about 0.14 s of every cold query: when pkg_resources cannot be imported jieba reads the
+    same files by path (its own fallback, taken wherever setuptools is not installed)."""
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    hidden = "pkg_resources" not in sys.modules
+    if hidden:
+        sys.modules["pkg_resources"] = None  # `import pkg_resources` raises ImportError
+    try:
+        import jieba
+    finally:
+        if hidden and sys.modules.get("pkg_resources", 0) is None:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
 _lock = threading.Lock()
 _base = None  # jieba's full dictionary, loaded once per process and never changed
 
@@ -76,8 +94,7 @@ def base_jieba(cache_dir: str | None = None):
     global _base
     with _lock:
         if _base is None:
-            import jieba
-
+            jieba = import_jieba()
             jieba.setLogLevel(logging.WARNING)
             tk = jieba.Tokenizer()
             if cache_dir:
@@ -99,6 +116,57 @@ def read_words(path: Path) -> dict[str, int]:
         if len(parts) >= 2 and parts[1].isdigit():
             words[parts[0]] = int(parts[1])
     return words
+
+
+def sum_word_lines(lines) -> dict[str, int]:
+    """`word count` lines added up by word (an append log of counts); other lines skipped."""
+    words: dict[str, int] = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            words[parts[0]] = words.get(parts[0], 0) + int(parts[1])
+    return words
+
+
+class _SummedDictTokenizer:
+    """Made on first use (jieba imported lazily): a jieba.Tokenizer whose dictionary file is an
+    append log of counts, summed by word before jieba reads it."""
+
+    cls = None
+
+    @classmethod
+    def make(cls, path: Path):
+        if cls.cls is None:
+            import io
+
+            jieba = import_jieba()
+
+            class Summed(jieba.Tokenizer):
+                def get_dict_file(self):
+                    with open(self.dictionary, encoding="utf-8") as fh:
+                        summed = sum_word_lines(fh)
+                    return io.BytesIO("".join(f"{w} {n}\n" for w, n in summed.items()).encode("utf-8"))
+
+            cls.cls = Summed
+        return cls.cls(str(path))
+
+
+_counting: ContextVar[dict | None] = ContextVar("gazette_counting", default=None)
+
+
+@contextmanager
+def counting_words():
+    """Inside the block, every word the index-time tokenizer emits is counted into the dict
+    yielded (the query dictionary's counts, gathered while indexing instead of read back from
+    the index)."""
+    from collections import Counter
+
+    counts: Counter = Counter()
+    token = _counting.set(counts)
+    try:
+        yield counts
+    finally:
+        _counting.reset(token)
 
 
 def _stamp(path: Path) -> tuple[float, int] | None:
@@ -137,8 +205,7 @@ class IndexWords:
                 base = base_jieba(str(self.dir) if self.dir.exists() else None)
                 kept = self._index_tk is not None and all(w in words for w in self._index_words)
                 if not kept:  # words removed: start again from the base dictionary
-                    import jieba
-
+                    jieba = import_jieba()
                     tk = jieba.Tokenizer()
                     tk.FREQ, tk.total, tk.initialized = dict(base.FREQ), base.total, True
                     self._index_tk, self._index_words = tk, {}
@@ -159,10 +226,9 @@ class IndexWords:
             if stamp != self._query_stamp:
                 self._query_tk = None
                 if stamp:
-                    import jieba
-
+                    jieba = import_jieba()
                     jieba.setLogLevel(logging.WARNING)
-                    tk = jieba.Tokenizer(str(path))
+                    tk = _SummedDictTokenizer.make(path)
                     # the cache is named after the version of the word list it was made from: a
                     # search that read an older list can never leave a cache that looks newer
                     name = f".query_dict.{stamp[0]}-{stamp[1]}.cache"
@@ -229,41 +295,65 @@ class JiebaTokenizer(Tokenizer):
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        text = fold(value)
         query_time = mode == "query"
-        tk = self._jieba(query_time)
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        for word, start, end in tk.tokenize(text, HMM=not query_time):
-            if not _WORD_RE.search(word):
-                continue
-            subs = []
-            if not query_time and len(word) > 1:
-                # single characters and dictionary sub-words at the word's position: a query
-                # segmented differently from the indexed text still lines up
-                subs = [(ch, start + i, start + i + 1) for i, ch in enumerate(word) if ord(ch) > 0x2E80]
-                for n in (2, 3):
-                    for i in range(len(word) - n + 1):
-                        gram = word[i:i + n]
-                        if gram != word and tk.FREQ.get(gram):
-                            subs.append((gram, start + i, start + i + n))
-            for w, s, e in [(word.strip(), start, end)] + subs:
-                t.text = w
-                t.boost = 1.0
-                t.stopped = False
-                if keeporiginal:
-                    t.original = value[s:e]
-                if positions:
-                    t.pos = pos
-                if chars:
-                    t.startchar = start_char + s
-                    t.endchar = start_char + e
-                yield t
-            pos += 1
+        for w, pos, s, e in word_tokens(self._jieba(query_time), fold(value), query_time, keep_stops=True):
+            t.text = w
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[s:e]
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = start_char + s
+                t.endchar = start_char + e
+            yield t
+
+
+def word_tokens(tk, text: str, query_time: bool = False, keep_stops: bool = False) -> list[tuple[str, int, int, int]]:
+    """(word, position, start, end) of a folded text: jieba's words at positions 0, 1, 2…; at
+    index time each word's CJK characters and dictionary sub-words too, at the word's position (a
+    query segmented differently from the indexed text still lines up). Stop words are left out
+    (their positions stay taken) unless keep_stops; at index time the words are counted into
+    counting_words()."""
+    out: list[tuple[str, int, int, int]] = []
+    add = out.append
+    freq = tk.FREQ
+    stops = () if keep_stops else STOP_WORDS
+    pos = 0
+    for word, start, end in tk.tokenize(text, HMM=not query_time):
+        if not _WORD_RE.search(word):
+            continue
+        w = word.strip()
+        if w not in stops:
+            add((w, pos, start, end))
+        if not query_time and len(word) > 1:
+            for i, ch in enumerate(word):
+                if ord(ch) > 0x2E80 and ch not in stops:
+                    add((ch, pos, start + i, start + i + 1))
+            for n in (2, 3):
+                for i in range(len(word) - n + 1):
+                    gram = word[i:i + n]
+                    if gram != word and gram not in stops and freq.get(gram):
+                        add((gram, pos, start + i, start + i + n))
+        pos += 1
+    counts = None if query_time else _counting.get()
+    if counts is not None:
+        counts.update(w for w, _, _, _ in out if w not in STOP_WORDS)
+    return out
+
+
+def index_word_tokens(text: str) -> list[tuple[str, int, int, int]]:
+    """word_tokens of a text as it is indexed, with the words of the index named by using_index."""
+    words = _current.get()
+    tk = words.index_tokenizer() if words is not None else base_jieba()
+    return word_tokens(tk, fold(text))
 
 
 def ChineseAnalyzer(index_dir: str | None = None):  # noqa: N802 - reads like whoosh's own analyzers
-    return JiebaTokenizer(index_dir) | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1, renumber=False)
+    # no LowercaseFilter: fold() has lowered the text already
+    return JiebaTokenizer(index_dir) | StopFilter(stoplist=STOP_WORDS, minsize=1, renumber=False)
 
 
 def coarse_words(text: str, index_dir: str | None = None) -> list[str]:

@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -22,13 +23,33 @@ def expected():
     return json.loads((DATA / "yangquan-chengqu-2023-02.expected.json").read_text(encoding="utf-8"))
 
 
+def _tantivy_installed() -> bool:
+    try:
+        import tantivy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# every search test runs on both engines; CI installs tantivy, so there it is never skipped
+BACKEND_PARAMS = ["whoosh", pytest.param("tantivy", marks=pytest.mark.skipif(
+    not _tantivy_installed() and not os.environ.get("CI"), reason="tantivy not installed (the [tantivy] extra)"))]
+
+
+@pytest.fixture(scope="session", params=BACKEND_PARAMS)
+def backend(request):
+    """The search engine a home is built with: each test using a home runs once per engine."""
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def sample_home(tmp_path_factory, sample_gazette):
-    """A home holding the sample: its parsed JSON, indexed through the public API."""
+def sample_home(tmp_path_factory, sample_gazette, backend):
+    """A home holding the sample: its parsed JSON, indexed through the public API (with the
+    engine of the `backend` parameter, which the home then keeps)."""
     from pipeline import GazetteStore
 
-    home = tmp_path_factory.mktemp("home")
-    store = GazetteStore(home)
+    home = tmp_path_factory.mktemp(f"home-{backend}")
+    store = GazetteStore(home, backend=backend)
     sample_gazette.save(store.home.parsed_file(sample_gazette.gazette.id))
     report = store.reindex()
     assert report.indexed == 1

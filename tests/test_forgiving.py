@@ -18,9 +18,9 @@ from support.generator import draw_spec, render
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory):
+def parsed_archive(tmp_path_factory):
     """Two issues of one county, a year apart, with the same numbers (城政发〔Y〕n号 in each year),
-    and another county's issue."""
+    and another county's issue: parsed once, indexed per backend by `archive`."""
     root = tmp_path_factory.mktemp("forgiving")
     store = GazetteStore(root / "home")
     truths = {}
@@ -38,8 +38,17 @@ def archive(tmp_path_factory):
             d.doc_number = d.doc_number.replace(f"〔{year}〕", f"〔{year - 1}〕")
         d.date = d.date.replace(str(year), str(year - 1)) if d.date else d.date
     older.save(store.home.parsed_file(older.gazette.id))
+    return {"parsed": store.home.parsed, "truths": truths, "year": year}
+
+
+@pytest.fixture(scope="module")
+def archive(parsed_archive, backend, tmp_path_factory):
+    import shutil
+
+    store = GazetteStore(tmp_path_factory.mktemp(f"forgiving-{backend}") / "home", backend=backend)
+    shutil.copytree(parsed_archive["parsed"], store.home.parsed)
     assert store.reindex().indexed == 3
-    return {"store": store, "truths": truths, "year": year}
+    return {"store": store, "truths": parsed_archive["truths"], "year": parsed_archive["year"]}
 
 
 def numbers(store, query, **kw):

@@ -187,20 +187,23 @@ def test_killed_ingest_leaves_a_consistent_home_and_the_next_run_finishes(tmp_pa
     assert again.exit_code == 0, again.output
     stats = json.loads(invoke(home, "stats", "--format", "json").output)
     assert (stats["gazettes"], stats["documents"]) == (4, 3 + 3 + 3 + 24)  # nothing twice, nothing lost
-    manifest = json.loads((home / "manifest.json").read_text(encoding="utf-8"))
-    assert sorted(e["status"] for e in manifest["files"].values()) == ["ingested"] * 4
+    from pipeline.home import Home
+    from pipeline.manifest import Manifest
+
+    manifest = Manifest.load(Home.resolve(home))
+    assert sorted(e.status for e in manifest.files.values()) == ["ingested"] * 4
 
 
 def test_second_writer_waits_then_fails_clearly(tmp_path):
-    from pipeline import index as gindex
     from pipeline.errors import IndexLockedError
     from pipeline.home import Home
     from pipeline.ingest import ingest
+    from pipeline.whoosh_backend import WhooshBackend
 
     home = Home.resolve(tmp_path / "home")
     pdf = tmp_path / "c.pdf"
     variant_c(str(pdf))
-    ix = gindex.open_index(home.index, create=True)
+    ix = WhooshBackend(home.index)._open(create=True)
     held = ix.writer()  # another ingest is writing
     try:
         with pytest.raises(IndexLockedError, match="locked"):
@@ -216,11 +219,13 @@ def test_stale_files_listed_and_reparsed(tmp_path):
     pdf = tmp_path / "c.pdf"
     variant_c(str(pdf))
     assert invoke(home, "ingest", "-q", "--jobs", "1", str(pdf)).exit_code == 0
-    manifest_path = home / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    for entry in manifest["files"].values():
-        entry["parser_version"] = "0.0.1"  # as if ingested by an older parser
-    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    from pipeline.home import Home
+    from pipeline.manifest import Manifest
+
+    manifest = Manifest.load(Home.resolve(home))
+    for entry in manifest.files.values():
+        entry.parser_version = "0.0.1"  # as if ingested by an older parser
+    manifest.save(Home.resolve(home))
     status = json.loads(invoke(home, "status", "--format", "json").output)
     assert [e["stale"] for e in status] == [True]
     assert "(stale)" in invoke(home, "status").output
@@ -232,14 +237,13 @@ def test_stale_files_listed_and_reparsed(tmp_path):
 
 
 def test_domain_words_of_every_file_in_a_batch_reach_the_index(tmp_path):
-    from pipeline import index as gindex
+    from pipeline.whoosh_backend import WhooshBackend
     from support.variants import variant_b
 
     variant_c(str(tmp_path / "1.pdf"))
     variant_b(str(tmp_path / "2.pdf"))  # its issuers become dictionary words after the first file
     home = tmp_path / "home"
     assert invoke(home, "ingest", "-q", "--jobs", "1", str(tmp_path)).exit_code == 0
-    ix = gindex.open_index(home / "index")
-    with ix.searcher() as s:
-        body_words = {t.decode("utf-8") for t in s.reader().lexicon("body")}
+    with WhooshBackend(home / "index").reader() as r:
+        body_words = set(r.lexicon("body"))
     assert {"阳曲县应急管理局", "盂县人民政府办公室"} <= body_words

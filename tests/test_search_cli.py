@@ -168,9 +168,9 @@ def test_tables_export(run, tmp_path):
     assert run("tables", "城政发〔2023〕99号").exit_code == 1  # no such document
 
 
-def test_stats(run):
+def test_stats(run, backend):
     s = json.loads(run("stats", "--format", "json").output)
-    assert (s["gazettes"], s["documents"], s["tables"]) == (1, 18, 4) and s["index_bytes"] > 0
+    assert (s["gazettes"], s["documents"], s["tables"], s["backend"]) == (1, 18, 4, backend) and s["index_bytes"] > 0
 
 
 def test_number_lookup_does_not_load_jieba(sample_home):

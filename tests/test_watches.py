@@ -25,9 +25,9 @@ def two_issues(tmp_path_factory):
     return paths
 
 
-def test_an_ingest_reports_exactly_the_new_documents(two_issues, tmp_path):
+def test_an_ingest_reports_exactly_the_new_documents(two_issues, tmp_path, backend):
     first, second = two_issues
-    store = GazetteStore(tmp_path / "home")
+    store = GazetteStore(tmp_path / "home", backend=backend)
     store.ingest([first], jobs=1)
     watch = store.watch_add("notices", doc_type="通知")
     assert len(watch.seen) == len(store.search(doc_type="通知", limit=None).hits) > 0

@@ -1,0 +1,252 @@
+"""The Whoosh backend (the default): a pure-Python index in the home's index/ folder.
+
+Facets, filter-only listings and stats read per-document columns (`facets`, `order`), not the
+stored fields, which hold each document's whole text; the index is opened with plain file
+reads (Whoosh's memory-map path copies most of the index into memory on every open)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import LockError
+
+from .backend import (
+    FACETS,
+    LOCK_TIMEOUT,
+    IndexReader,
+    IndexStats,
+    SearchBackend,
+    batches,
+    document_fields,
+    facet_values,
+    listing_order,
+    reads_index,
+    record_backend,
+)
+from .dictionaries import add_query_words, update_domain_dictionary
+from .errors import GazetteError, IndexCorruptError, IndexLockedError, IndexMissingError
+from .model import Gazette
+from .tokenizer import CharAnalyzer, ChineseAnalyzer, counting_words, using_index
+
+BUILD_BATCH = 20  # gazettes whose domain words are learnt before their text is indexed, in a build
+WRITER_LIMIT_MB = 128  # postings a writer holds in memory before it spills them to disk
+
+
+def make_schema() -> Schema:
+    """The index's fields. The analyzer holds no path: it tokenizes with the words of the index
+    named by tokenizer.using_index, so a home can be moved or copied."""
+    analyzer = ChineseAnalyzer()
+    return Schema(
+        key=ID(stored=True, unique=True),  # <gazette id>#<document position>
+        gazette=ID(stored=True),
+        number=ID(stored=True),  # normalized 文号
+        # a CJK run that parses into several words is a phrase: its words must stand together
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0, multitoken_query="phrase"),
+        body=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+        tables=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+        # title, body and tables again, one character a token: substring matches for any word
+        chars=TEXT(analyzer=CharAnalyzer(), multitoken_query="phrase"),
+        issuer=KEYWORD(stored=True, commas=True),
+        category=ID(stored=True),
+        doc_type=ID(stored=True),
+        date=ID(stored=True),
+        year=ID(stored=True),
+        citations=KEYWORD(commas=True),
+        meta=STORED,  # what a hit shows that is not searched: issuers as printed, pages, gazette
+        facets=COLUMN(VarBytesColumn()),  # gazette, tables and facet values, read without the text
+        order=COLUMN(VarBytesColumn()),  # listing_order: filter-only listings sort on it
+    )
+
+
+def _document(g: Gazette, pos: int, doc) -> dict:
+    record = document_fields(g, pos, doc)
+    summary = {"g": record["gazette"], "t": record["meta"]["n_tables"], "f": facet_values(record)}
+    record["facets"] = json.dumps(summary, ensure_ascii=False).encode("utf-8")
+    record["order"] = listing_order(record).encode("utf-8")
+    return record
+
+
+def _storage(index_dir: Path):
+    from whoosh.filedb.filestore import FileStorage
+
+    return FileStorage(str(index_dir), supports_mmap=False)
+
+
+class WhooshReader(IndexReader):
+    def __init__(self, searcher):
+        self.s = searcher
+        self.schema = searcher.schema
+        self._columns = "facets" in self.schema and "order" in self.schema  # older indexes lack them
+
+    def _within(self, q, flt):
+        """Whoosh does not implement Or(minmatch=m) (its docs say so; it matches any clause):
+        the documents matching at least m clauses are counted here and become the filter."""
+        from whoosh.query import Or
+
+        if not (isinstance(q, Or) and (q.minmatch or 0) > 1):
+            return flt
+        hits: Counter = Counter()
+        for sub in q.subqueries:
+            hits.update(set(self.s.docs_for_query(sub)))
+        allowed = {d for d, n in hits.items() if n >= q.minmatch}
+        if flt is not None:
+            allowed &= set(self.s.docs_for_query(flt))
+        return allowed
+
+    def search(self, q, flt=None, limit=10):
+        flt = self._within(q, flt)
+        if flt == set():  # Whoosh reads an empty set as no filter at all
+            return []
+        return [(dict(r.fields()), r.score or 0.0) for r in self.s.search(q, filter=flt, limit=limit, terms=False)]
+
+    def _summaries(self, docnums) -> Iterator[dict]:
+        if self._columns:
+            column = self.s.reader().column_reader("facets")
+            for d in docnums:
+                yield json.loads(column[d])
+        else:  # an index built before the columns: the stored fields (slow on a large index)
+            for d in docnums:
+                f = self.s.stored_fields(d)
+                yield {"g": f["gazette"], "t": f["meta"].get("n_tables", 0), "f": facet_values(f)}
+
+    def count_facets(self, q, flt=None):
+        within = self._within(q, flt)
+        counts = {k: Counter() for k in FACETS}
+        if within == set():
+            return 0, {k: {} for k in FACETS}
+        docs = self.s.search(q, filter=within, limit=None, scored=False, terms=False).docs()
+        for summary in self._summaries(docs):
+            for k in FACETS:
+                counts[k].update(summary["f"][k])
+        return len(docs), {k: dict(v.most_common()) for k, v in counts.items()}
+
+    def listing(self, flt=None, limit=10):
+        from whoosh.query import Every
+
+        q = flt or Every()
+        if self._columns:
+            return [dict(r.fields()) for r in self.s.search(q, limit=limit, sortedby="order", reverse=True)]
+        found = [dict(r.fields()) for r in self.s.search(q, limit=None)]
+        return sorted(found, key=listing_order, reverse=True)[:limit]
+
+    def doc_frequency(self, field, text):
+        return self.s.reader().doc_frequency(field, text)
+
+    def lexicon(self, field):
+        for term in self.s.reader().lexicon(field):
+            yield term.decode("utf-8") if isinstance(term, bytes) else term
+
+    def documents(self, field, value):
+        return [dict(f) for f in self.s.documents(**{field: value})]
+
+    def all_summaries(self) -> Iterator[dict]:
+        r = self.s.reader()
+        return self._summaries(d for d in range(r.doc_count_all()) if not r.is_deleted(d))
+
+
+class WhooshBackend(SearchBackend):
+    name = "whoosh"
+
+    @reads_index
+    def exists(self) -> bool:
+        from whoosh import index as windex
+
+        return self.index_dir.exists() and windex.exists_in(str(self.index_dir))
+
+    def _open(self, create: bool = False):
+        if self.exists():
+            try:
+                return _storage(self.index_dir).open_index()
+            except (PermissionError, GazetteError):
+                raise
+            except Exception as exc:
+                raise IndexCorruptError(f"the index in {self.index_dir} is damaged ({type(exc).__name__}: {exc})") from exc
+        if not create:
+            raise IndexMissingError(f"no index in {self.index_dir}")
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        ix = _storage(self.index_dir).create_index(make_schema())
+        record_backend(self.index_dir, self.name)
+        return ix
+
+    @contextmanager
+    def reader(self):
+        try:
+            ix = self._open()
+            searcher = ix.searcher()
+        except (GazetteError, PermissionError):
+            raise
+        except Exception as exc:
+            raise IndexCorruptError(f"the index in {self.index_dir} is damaged ({type(exc).__name__}: {exc})") from exc
+        with searcher:
+            yield WhooshReader(searcher)
+
+    def _writer(self, ix, timeout: float):
+        try:
+            return ix.writer(timeout=timeout, limitmb=WRITER_LIMIT_MB)
+        except LockError as exc:
+            raise IndexLockedError(f"the index is locked by another writer (waited {timeout:.0f} s)") from exc
+
+    def replace_gazettes(self, gazettes, remove_ids=(), timeout=LOCK_TIMEOUT):
+        ix = self._open(create=True)
+        names = set(ix.schema.names())  # an index built before the columns takes records without them
+        w = self._writer(ix, timeout)
+        with using_index(self.index_dir), counting_words() as counts:
+            try:
+                update_domain_dictionary(self.index_dir, gazettes)  # under the lock: one writer at a time
+                for gid in {g.gazette.id for g in gazettes} | set(remove_ids):
+                    w.delete_by_term("gazette", gid)
+                for g in gazettes:
+                    for pos, doc in enumerate(g.documents):
+                        w.add_document(**{k: v for k, v in _document(g, pos, doc).items() if k in names})
+                w.commit()
+            except BaseException:
+                w.cancel()
+                raise
+        add_query_words(self.index_dir, counts)
+
+    def build(self, gazettes: Iterable[Gazette]) -> int:
+        """One writer for the whole build (postings spill to disk past WRITER_LIMIT_MB), one
+        commit at the end; the domain words of each batch are learnt before its text goes in."""
+        ix = self._open(create=True)
+        w = self._writer(ix, LOCK_TIMEOUT)
+        n = 0
+        with using_index(self.index_dir), counting_words() as counts:
+            try:
+                for batch in batches(gazettes, BUILD_BATCH):
+                    update_domain_dictionary(self.index_dir, batch)
+                    for g in batch:
+                        for pos, doc in enumerate(g.documents):
+                            w.add_document(**_document(g, pos, doc))
+                    n += len(batch)
+                w.commit()
+            except BaseException:
+                w.cancel()
+                raise
+        add_query_words(self.index_dir, counts, fresh=True)
+        return n
+
+    @reads_index
+    def indexed_gazettes(self) -> set[str]:
+        with self.reader() as r:
+            return {gid for gid in r.lexicon("gazette") if r.s.document_number(gazette=gid) is not None}
+
+    @reads_index
+    def gazettes_with_numbers(self, numbers):
+        return super().gazettes_with_numbers(numbers)
+
+    @reads_index
+    def stats(self) -> IndexStats:
+        gazettes: set[str] = set()
+        n_docs = n_tables = 0
+        with self.reader() as r:
+            for summary in r.all_summaries():
+                gazettes.add(summary["g"])
+                n_docs += 1
+                n_tables += summary["t"]
+        return IndexStats(len(gazettes), n_docs, n_tables, self.index_bytes(), self.name)
