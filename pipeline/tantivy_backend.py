@@ -10,6 +10,7 @@ in the Whoosh schema), so rankings may differ slightly from Whoosh's BM25F; resu
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import re
@@ -134,12 +135,15 @@ class _Near:
         chars = "".join(c for c in fold("\n".join([record["title"], record["body"], record["tables"]])) if c.isalnum())
         starts_a = [m.start() for m in re.finditer(f"(?={re.escape(self.a)})", chars)]
         starts_b = [m.start() for m in re.finditer(f"(?={re.escape(self.b)})", chars)]
-        for sa in starts_a:
-            for sb in starts_b:
-                gap_ab = sb - (sa + len(self.a) - 1)
-                gap_ba = sa - (sb + len(self.b) - 1)
-                if self.mindist <= gap_ab <= self.slop or self.mindist <= gap_ba <= self.slop:
-                    return True
+        for sa in starts_a:  # b after a: b starts in [end of a + mindist, end of a + slop]
+            end_a = sa + len(self.a) - 1
+            k = bisect.bisect_left(starts_b, end_a + self.mindist)
+            if k < len(starts_b) and starts_b[k] <= end_a + self.slop:
+                return True
+            # b before a: b ends in [sa - slop, sa - mindist], so it starts len(b) - 1 earlier
+            k = bisect.bisect_left(starts_b, sa - self.slop - len(self.b) + 1)
+            if k < len(starts_b) and starts_b[k] <= sa - self.mindist - len(self.b) + 1:
+                return True
         return False
 
 
@@ -404,41 +408,38 @@ class TantivyBackend(SearchBackend):
             for pos, doc in enumerate(g.documents):
                 writer.add_document(_document(t, g, pos, doc))
 
-    def replace_gazettes(self, gazettes, remove_ids=(), timeout=LOCK_TIMEOUT):
+    @contextmanager
+    def _writing(self, timeout: float):
+        """(tantivy, a writer) with the index's words, counting them; the writer is committed by
+        the caller, rolled back on any error and released (its lock freed) in every case."""
         t = _tantivy()
-        index = self._open(create=True)
-        writer = self._writer(index, timeout)
-        with using_index(self.index_dir), counting_words() as counts:
-            try:
-                update_domain_dictionary(self.index_dir, gazettes)
-                for gid in {g.gazette.id for g in gazettes} | set(remove_ids):
-                    writer.delete_documents_by_term("gazette", gid)
-                self._add(writer, t, gazettes)
-                writer.commit()
-            except BaseException:
-                _rollback(writer)
-                raise
-            finally:
-                _release(writer)
+        writer = self._writer(self._open(create=True), timeout)
+        try:
+            with using_index(self.index_dir):
+                yield t, writer
+        except BaseException:
+            _rollback(writer)
+            raise
+        finally:
+            _release(writer)
+
+    def replace_gazettes(self, gazettes, remove_ids=(), timeout=LOCK_TIMEOUT):
+        with counting_words() as counts, self._writing(timeout) as (t, writer):
+            update_domain_dictionary(self.index_dir, gazettes)
+            for gid in {g.gazette.id for g in gazettes} | set(remove_ids):
+                writer.delete_documents_by_term("gazette", gid)
+            self._add(writer, t, gazettes)
+            writer.commit()
         add_query_words(self.index_dir, counts)
 
     def build(self, gazettes: Iterable[Gazette]) -> int:
-        t = _tantivy()
-        index = self._open(create=True)
-        writer = self._writer(index, LOCK_TIMEOUT)
         n = 0
-        with using_index(self.index_dir), counting_words() as counts:
-            try:
-                for batch in batches(gazettes, BUILD_BATCH):
-                    update_domain_dictionary(self.index_dir, batch)
-                    self._add(writer, t, batch)
-                    n += len(batch)
-                writer.commit()
-            except BaseException:
-                _rollback(writer)
-                raise
-            finally:
-                _release(writer)
+        with counting_words() as counts, self._writing(LOCK_TIMEOUT) as (t, writer):
+            for batch in batches(gazettes, BUILD_BATCH):
+                update_domain_dictionary(self.index_dir, batch)
+                self._add(writer, t, batch)
+                n += len(batch)
+            writer.commit()
         add_query_words(self.index_dir, counts, fresh=True)
         return n
 

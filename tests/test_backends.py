@@ -7,6 +7,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import BACKEND_PARAMS
 from pipeline import GazetteStore
@@ -248,3 +250,21 @@ def test_an_index_from_before_the_columns_still_takes_new_issues(tmp_path, sampl
     found = store.search("垃圾分类", facets=True)
     assert found.hits and found.facets["year"] == {"2023": found.total}
     assert len(store.search(issuer="阳泉市城区人民政府", limit=None).hits) > 0
+
+
+def _near_by_pairs(near, chars: str) -> bool:
+    """The definition: some a and some b within [mindist, slop] of each other, either order."""
+    starts = {w: [i for i in range(len(chars)) if chars.startswith(w, i)] for w in (near.a, near.b)}
+    return any(near.mindist <= sb - (sa + len(near.a) - 1) <= near.slop
+               or near.mindist <= sa - (sb + len(near.b) - 1) <= near.slop
+               for sa in starts[near.a] for sb in starts[near.b])
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text("甲乙丙", max_size=30), a=st.text("甲乙丙", min_size=1, max_size=3),
+       b=st.text("甲乙丙", min_size=1, max_size=3), slop=st.integers(1, 8))
+def test_the_near_check_on_stored_text_keeps_its_definition(text, a, b, slop):
+    from pipeline.tantivy_backend import _Near
+
+    near = _Near(a, b, slop, 1)
+    assert near.holds({"title": "", "body": text, "tables": ""}) == _near_by_pairs(near, text)
