@@ -17,10 +17,10 @@ from pipeline.errors import GazetteError
 
 
 class State:
-    def __init__(self, home: str | None, debug: bool, backend: str | None = None):
+    def __init__(self, home: str | None, debug: bool, backend: str | None = None, backend_url: str | None = None):
         from pipeline.store import GazetteStore
 
-        self.store = GazetteStore(home, backend=backend)
+        self.store = GazetteStore(home, backend=backend, backend_url=backend_url)
         self.debug = debug
 
 
@@ -59,17 +59,19 @@ def _debug(ctx) -> bool:
 @click.group(cls=GazetteCli)
 @click.option("--home", type=click.Path(file_okay=False), envvar="GAZETTE_HOME",
               help="Folder holding parsed/ and index/ (default: $GAZETTE_HOME, else the current folder).")
-@click.option("--backend", type=click.Choice(["whoosh", "tantivy"]), envvar="GAZETTE_BACKEND",
+@click.option("--backend", type=click.Choice(["whoosh", "tantivy", "typesense"]), envvar="GAZETTE_BACKEND",
               help="Search engine of the index (default: $GAZETTE_BACKEND, else the one that built the home's "
                    "index, else whoosh). `--backend tantivy reindex` rebuilds a home's index with tantivy.")
+@click.option("--backend-url", metavar="URL[,URL…]", envvar="GAZETTE_BACKEND_URL",
+              help="Typesense node(s) for --backend typesense, e.g. http://host:8108 (API key: $TYPESENSE_API_KEY).")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
 @click.version_option(version=__version__, prog_name="gazette")
 @click.pass_context
-def cli(ctx, home, backend, debug):
+def cli(ctx, home, backend, backend_url, debug):
     """Search and mine Chinese government gazettes (政府公报)."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = State(home, debug, backend)
+    ctx.obj = State(home, debug, backend, backend_url)
 
 
 # -- output helpers --------------------------------------------------------------
@@ -178,15 +180,19 @@ class _BarProgress:
               help="OCR the pages without a usable text layer (auto), no page, or every page.")
 @click.option("--engine", type=click.Choice(["pdfium", "pdfplumber"]), default="pdfium", show_default=True,
               help="PDF engine for characters: pdfium (fast) or pdfplumber (the reference; same result, slower).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Read pages on a Dask cluster: tcp://host:8786, or local:N for N worker processes here "
+                   "(the [cluster] extra). Documents are built and stored here as without it.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 @format_option("table", "json", help="Summary format.")
 @click.pass_obj
-def ingest(state, paths, jobs, force, replace, file_timeout, max_memory, ocr, engine, quiet, fmt):
+def ingest(state, paths, jobs, force, replace, file_timeout, max_memory, ocr, engine, scheduler, quiet, fmt):
     """Parse PDFs (files or folders, recursive), write parsed/ and index them."""
     progress = _BarProgress(quiet or fmt == "json")
     try:
         report = state.store.ingest(list(paths), jobs=jobs, force=force, replace=replace, file_timeout=file_timeout,
-                                    max_memory_mb=max_memory, ocr=ocr, engine=engine, progress=progress)
+                                    max_memory_mb=max_memory, ocr=ocr, engine=engine, progress=progress,
+                                    scheduler=scheduler)
     except KeyboardInterrupt:
         progress.stop()
         click.echo("gazette: interrupted; what finished is kept, run the same ingest again to do the rest",
@@ -616,7 +622,8 @@ def stats(state, fmt):
         echo_json(s.to_dict())
     else:
         click.echo(aligned(["gazettes", "documents", "tables", "index size", "backend"],
-                           [[str(s.gazettes), str(s.documents), str(s.tables), f"{s.index_bytes / 1024:.0f} KiB",
+                           [[str(s.gazettes), str(s.documents), str(s.tables),
+                             "on the server" if s.backend == "typesense" else f"{s.index_bytes / 1024:.0f} KiB",
                              s.backend]]))
 
 

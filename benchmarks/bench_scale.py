@@ -1,6 +1,6 @@
 """Index and search at archive scale, on a synthetic corpus built from real parses.
 
-    python benchmarks/bench_scale.py --issues 10,100,1000 [--backend whoosh|tantivy|both] [--work DIR]
+    python benchmarks/bench_scale.py --issues 10,100,1000 [--backend whoosh|tantivy|both|typesense] [--work DIR]
 
 The corpus: the sample gazette parsed once, its 18 documents recombined into N issues (shuffled
 order; each issue its own county, so issuers and their words vary; its own year, dates and
@@ -11,7 +11,12 @@ order; each issue its own county, so issuers and their words vary; its own year,
   listing, and a keyword with --facets;
 - cold CLI (s, median of --repeat): `gazette search` keyword, `--number`, `--facets`, beside a
   cold `gazette --version` (the interpreter and imports, the baseline in the same run).
-Built homes are kept in --work and reused (--rebuild builds again)."""
+Built homes are kept in --work and reused (--rebuild builds again).
+
+--backend typesense indexes into a Typesense server: --backend-url and TYPESENSE_API_KEY, or by
+default a three-node cluster started on 127.0.0.1 for the run (tests/support/typesense_cluster.py;
+the [cluster] extra), so its homes are built afresh each run. Its build CPU-s and peak MB are the
+client's (tokenizing and sending), not the servers'; it has no index size on disk here."""
 
 from __future__ import annotations
 
@@ -81,7 +86,18 @@ def make_corpus(work: Path, n: int) -> Path:
     return parsed
 
 
-def build(work: Path, n: int, backend: str, rebuild: bool) -> tuple[Path, dict]:
+def _one(work: Path, n: int, backend: str, args):
+    home, b = build(work, n, backend, args.rebuild or backend == "typesense", args.backend_url)
+    if args.build_only:
+        print(f"[{backend} {n}] {b}")
+        return None
+    q, number = queries(home, args.repeat)
+    c = cold(home, number, args.cold_repeat)
+    print(f"[{backend} {n}] built in {b['cpu_s']} CPU-s", file=sys.stderr)
+    return backend, n, b, q, c
+
+
+def build(work: Path, n: int, backend: str, rebuild: bool, url: str | None = None) -> tuple[Path, dict]:
     home = work / f"home-{n}-{backend}"
     record = home / "build.json"
     if record.exists() and not rebuild:
@@ -90,7 +106,8 @@ def build(work: Path, n: int, backend: str, rebuild: bool) -> tuple[Path, dict]:
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "parsed").exists():
         (home / "parsed").symlink_to(parsed.resolve())
-    cmd = [sys.executable, str(ROOT / "search_cli.py"), "--home", str(home), "--backend", backend, "reindex"]
+    cmd = [sys.executable, str(ROOT / "search_cli.py"), "--home", str(home), "--backend", backend]
+    cmd += (["--backend-url", url] if backend == "typesense" else []) + ["reindex"]
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
@@ -160,7 +177,8 @@ def cold(home: Path, number: str, repeat: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--issues", default="10,100", help="sizes, comma-separated")
-    ap.add_argument("--backend", default="whoosh", choices=["whoosh", "tantivy", "both"])
+    ap.add_argument("--backend", default="whoosh", choices=["whoosh", "tantivy", "both", "typesense"])
+    ap.add_argument("--backend-url", help="Typesense node(s); default: a local three-node cluster for the run")
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "gazette-bench-scale"))
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--cold-repeat", type=int, default=3)
@@ -172,16 +190,22 @@ def main() -> None:
     sizes = [int(s) for s in args.issues.split(",")]
     backends = ["whoosh", "tantivy"] if args.backend == "both" else [args.backend]
     rows = []
-    for backend in backends:
-        for n in sizes:
-            home, b = build(work, n, backend, args.rebuild)
-            if args.build_only:
-                print(f"[{backend} {n}] {b}")
-                continue
-            q, number = queries(home, args.repeat)
-            c = cold(home, number, args.cold_repeat)
-            rows.append((backend, n, b, q, c))
-            print(f"[{backend} {n}] built in {b['cpu_s']} CPU-s", file=sys.stderr)
+    cluster = None
+    if args.backend == "typesense" and not args.backend_url:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from support.typesense_cluster import API_KEY, Cluster
+
+        os.environ["TYPESENSE_API_KEY"] = API_KEY
+        cluster = Cluster().start(Path(tempfile.mkdtemp(prefix="gazette-bench-typesense-")))
+        args.backend_url = cluster.url
+    try:
+        for backend in backends:
+            for n in sizes:
+                rows.append(_one(work, n, backend, args))
+    finally:
+        if cluster:
+            cluster.stop()
+    rows = [r for r in rows if r]
     print("| backend | issues | build CPU-s | peak MB | index MB | keyword ms (p95) | phrase ms (p95) | 文号 ms | "
           "listing ms | facets ms | cold --version s | cold keyword s | cold --number s | cold --facets s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

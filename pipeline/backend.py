@@ -9,8 +9,9 @@ index, whatever engine holds it.
 - The word lists beside an index (pipeline.dictionaries) are the same for every backend, so a
   query is cut into the same words whichever engine answers it.
 
-Backends: whoosh (pipeline.whoosh_backend, the default) and tantivy (pipeline.tantivy_backend,
-the `[tantivy]` extra). The engine that built an index is recorded in it (index/backend.json);
+Backends: whoosh (pipeline.whoosh_backend, the default), tantivy (pipeline.tantivy_backend,
+the `[tantivy]` extra) and typesense (pipeline.typesense_backend, a search server or cluster; the
+`[cluster]` extra). The engine that built an index is recorded in it (index/backend.json);
 a home is searched with that engine unless another is asked for, which needs `gazette reindex`."""
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .errors import GazetteError, IndexCorruptError, InputError
 from .model import Document, Gazette, atomic_write_text
 from .normalize import squash
 
-BACKENDS = ("whoosh", "tantivy")
+BACKENDS = ("whoosh", "tantivy", "typesense")
 DEFAULT_BACKEND = "whoosh"
 BACKEND_FILE = "backend.json"  # in the index folder: the engine that built it
 COMPLETE_MARK = ".complete"  # written into a rebuilt index once it is whole, before the swap
@@ -190,8 +191,9 @@ class SearchBackend(ABC):
 
     name: ClassVar[str]
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, url: str | None = None):
         self.index_dir = Path(index_dir)
+        self.url = url  # a search server's address (typesense); the embedded engines need none
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.index_dir)!r})"
@@ -231,6 +233,11 @@ class SearchBackend(ABC):
                 out.extend({f["gazette"] for f in r.documents("number", number)})
         return out
 
+    def discard(self) -> None:
+        """Let go of what the index holds outside its folder (a server's collection), once a
+        rebuild has replaced it; the folder itself is removed by the caller."""
+        return None  # the embedded engines hold nothing outside their folder
+
     def index_bytes(self) -> int:
         return sum(f.stat().st_size for f in self.index_dir.rglob("*") if f.is_file() and not f.name.startswith("."))
 
@@ -263,12 +270,16 @@ def backend_class(name: str) -> type[SearchBackend]:
         from .tantivy_backend import TantivyBackend
 
         return TantivyBackend
+    if name == "typesense":
+        from .typesense_backend import TypesenseBackend
+
+        return TypesenseBackend
     from .whoosh_backend import WhooshBackend
 
     return WhooshBackend
 
 
-def open_backend(index_dir: Path, wanted: str | None = None) -> SearchBackend:
+def open_backend(index_dir: Path, wanted: str | None = None, url: str | None = None) -> SearchBackend:
     """The backend of an index folder: the one asked for, else the one that built it, else the
     default. Asking for another engine than the one that built the index is an error that says
     to rebuild (`reindex` builds with the engine asked for)."""
@@ -277,11 +288,28 @@ def open_backend(index_dir: Path, wanted: str | None = None) -> SearchBackend:
     if wanted and built and wanted != built:
         raise InputError(f"the index in {index_dir} was built with {built}, not {wanted}",
                          hint=f"`gazette --backend {wanted} reindex` rebuilds it with {wanted}")
-    return backend_class(wanted or built or DEFAULT_BACKEND)(Path(index_dir))
+    return backend_class(wanted or built or DEFAULT_BACKEND)(Path(index_dir), url=url)
 
 
-def record_backend(index_dir: Path, name: str) -> None:
-    atomic_write_text(Path(index_dir) / BACKEND_FILE, json.dumps({"backend": name}) + "\n")
+def backend_record(index_dir: Path) -> dict:
+    """index/backend.json as a dict (empty without one)."""
+    try:
+        return json.loads((Path(index_dir) / BACKEND_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{Path(index_dir) / BACKEND_FILE} is unreadable ({exc})") from exc
+
+
+def record_backend(index_dir: Path, name: str, **details) -> None:
+    """Write the engine's name (and what else it needs to find its index: a server's collection)
+    into index/backend.json, keeping the details recorded before for the same engine."""
+    try:
+        old = backend_record(index_dir)
+    except IndexCorruptError:
+        old = {}
+    record = {**(old if old.get("backend") == name else {}), **details, "backend": name}
+    atomic_write_text(Path(index_dir) / BACKEND_FILE, json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
 
 
 # -- building beside and swapping ------------------------------------------------------------------
@@ -303,7 +331,8 @@ def recover(index_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def rebuild(index_dir: Path, name: str, gazettes: Callable[[], Iterable[Gazette]] | Iterable[Gazette]) -> int:
+def rebuild(index_dir: Path, name: str, gazettes: Callable[[], Iterable[Gazette]] | Iterable[Gazette],
+            url: str | None = None) -> int:
     """A fresh index from parsed gazettes, built with engine `name` beside the old one
     (index.new) and swapped in: searches meanwhile see the old index, a kill leaves the old one
     in place, and whatever state the old one is in (damaged, missing, another engine) does not
@@ -312,7 +341,12 @@ def rebuild(index_dir: Path, name: str, gazettes: Callable[[], Iterable[Gazette]
     new = _beside(index_dir, ".new")
     shutil.rmtree(new, ignore_errors=True)
     new.mkdir(parents=True)
-    n = backend_class(name)(new).build(gazettes() if callable(gazettes) else gazettes)
+    if url is None:  # a server's address as recorded by the index being replaced
+        try:
+            url = backend_record(index_dir).get("url")
+        except IndexCorruptError:
+            url = None
+    n = backend_class(name)(new, url=url).build(gazettes() if callable(gazettes) else gazettes)
     record_backend(new, name)
     (new / COMPLETE_MARK).write_text("", encoding="utf-8")
     old = _beside(index_dir, ".old")
@@ -325,8 +359,22 @@ def rebuild(index_dir: Path, name: str, gazettes: Callable[[], Iterable[Gazette]
         if not (index_dir / COMPLETE_MARK).exists():
             raise
     (index_dir / COMPLETE_MARK).unlink(missing_ok=True)
+    _discard(old, url)
     shutil.rmtree(old, ignore_errors=True)
     return n
+
+
+def _discard(old: Path, url: str | None) -> None:
+    """The replaced index's outside part (a server's collection) goes too; a failure to drop
+    it costs space on the server, not data, so it is logged."""
+    import logging
+
+    try:
+        built = recorded_backend(old) if old.exists() else None
+        if built:
+            backend_class(built)(old, url=url).discard()
+    except Exception as exc:
+        logging.getLogger(__name__).warning("the replaced index in %s was not dropped: %s", old, exc)
 
 
 def batches(gazettes: Iterable[Gazette], size: int) -> Iterator[list[Gazette]]:

@@ -95,5 +95,12 @@ def os_error_message(exc: OSError, path: str | None = None) -> str:
     return f"{exc.strerror or type(exc).__name__}{where}"
 
 
+class BackendUnavailableError(GazetteError):
+    """A search server (the typesense backend) that does not answer, or refuses the request."""
+
+    hint = ("check --backend-url (or GAZETTE_BACKEND_URL) and TYPESENSE_API_KEY, and that the server runs; "
+            "nothing local was changed")
+
+
 class NotFoundError(GazetteError):
     hint = "check the number, or search with `gazette search --number ...`"

@@ -17,21 +17,24 @@ from .errors import InputError
 class Home:
     root: Path
     backend: str | None = None  # the search engine asked for (None: the one that built the index)
+    backend_url: str | None = None  # a search server's address(es), comma-separated (typesense)
 
     @classmethod
-    def resolve(cls, home: str | os.PathLike | None = None, backend: str | None = None) -> Home:
+    def resolve(cls, home: str | os.PathLike | None = None, backend: str | None = None,
+                backend_url: str | None = None) -> Home:
         from .backend import check_backend
 
         backend = backend or os.environ.get("GAZETTE_BACKEND") or None
         return cls(Path(home or os.environ.get("GAZETTE_HOME") or ".").resolve(),
-                   check_backend(backend) if backend else None)
+                   check_backend(backend) if backend else None,
+                   backend_url or os.environ.get("GAZETTE_BACKEND_URL") or None)
 
     def search_backend(self):
         """The backend.SearchBackend of index/: the engine asked for, else the one that built
         the index, else the default (an error when the two disagree: the index needs rebuilding)."""
         from .backend import open_backend
 
-        return open_backend(self.index, self.backend)
+        return open_backend(self.index, self.backend, self.backend_url)
 
     def build_backend_name(self) -> str:
         """The engine a rebuild uses: the one asked for, else the one that built the index."""

@@ -13,6 +13,7 @@ import stat
 import threading
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -145,13 +146,19 @@ def _check_input(path: Path) -> None:
 def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: bool = False,
            progress: Progress | None = None, lock_timeout: float = LOCK_TIMEOUT,
            replace: bool = False, budget: Budget | None = None, ocr: str = "auto",
-           engine: str = "pdfium") -> IngestReport:
+           engine: str = "pdfium", scheduler: str | None = None) -> IngestReport:
     """Every file given ends in exactly one result. replace: a new copy of an issue replaces the
     one ingested even when it is less complete (fewer pages or documents). budget: the time and
     memory a worker may spend on a chunk of pages (workers.Budget). ocr: auto (pages without a
     usable text layer), never or force; results are cached in <home>/cache/ocr. engine: the PDF
-    engine that reads characters, pdfium or pdfplumber (the reference; the same result, slower)."""
+    engine that reads characters, pdfium or pdfplumber (the reference; the same result, slower).
+    scheduler: read the pages on a Dask cluster (distributed.py: tcp://host:port or local:N)
+    instead of local worker processes; the documents are built and stored here as always."""
     check_engine(engine)
+    if scheduler:
+        from .distributed import check_scheduler
+
+        check_scheduler(scheduler)
     ocr_options = OcrOptions(mode=ocr, cache_dir=str(home.cache / "ocr"))
     progress = progress or Progress()
     jobs = jobs or os.cpu_count() or 1
@@ -207,7 +214,8 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
         import_jieba()
 
         threading.Thread(target=_load_dictionary, args=(home,), daemon=True, name="jieba").start()
-    for path, sha, pages, outcome in _parse_all(todo, jobs, progress, budget or Budget(), ocr_options, engine):
+    for path, sha, pages, outcome in _parse_all(todo, jobs, progress, budget or Budget(), ocr_options, engine,
+                                                  scheduler):
         t0 = time.perf_counter()
         shown = display_path(path)
         if isinstance(outcome, BaseException):
@@ -297,18 +305,32 @@ def _load_dictionary(home: Home) -> None:
         log.debug("loading the dictionary early failed", exc_info=True)
 
 
-def _parse_all(todo, jobs, progress, budget: Budget, ocr: OcrOptions, engine: str):
+def _parse_all(todo, jobs, progress, budget: Budget, ocr: OcrOptions, engine: str, scheduler: str | None = None):
     """Yield (path, sha, pages, Gazette or exception) as files finish. Pages are read in worker
-    processes, a chunk of pages each, within the time and memory budget; the layout and the
-    documents are built here from the pages."""
+    processes, a chunk of pages each, within the time and memory budget (or on a Dask cluster);
+    the layout and the documents are built here from the pages."""
     state: dict[Path, _FileInProgress] = {}
-    tasks = []
+    chunks_of = []
     for path, sha, n in todo:
         chunks = page_chunks(n, jobs)
         state[path] = _FileInProgress(sha, n, len(chunks))
-        tasks += [((path, len(chunk)), read_pages, (path, chunk, DEFAULT, ocr, engine)) for chunk in chunks]
+        chunks_of += [(path, chunk) for chunk in chunks]
         progress.file_started(path)
-    for (path, size), result in run_tasks(tasks, jobs, budget):
+    with ExitStack() as stack:
+        if scheduler and chunks_of:
+            from .distributed import dask_client, run_tasks_on_dask
+
+            client = stack.enter_context(dask_client(scheduler))
+            tasks = [((path, len(chunk)), path, (chunk, DEFAULT, ocr, engine)) for path, chunk in chunks_of]
+            finished = run_tasks_on_dask(client, tasks, local=scheduler.startswith("local:"))
+        else:
+            tasks = [((path, len(chunk)), read_pages, (path, chunk, DEFAULT, ocr, engine)) for path, chunk in chunks_of]
+            finished = run_tasks(tasks, jobs, budget)
+        yield from _files_finished(finished, state, progress)
+
+
+def _files_finished(finished, state: dict, progress):
+    for (path, size), result in finished:
         st = state[path]
         if isinstance(result, BaseException):
             st.error = st.error or result
@@ -459,7 +481,7 @@ def reindex(home: Home, stale_only: bool = False, jobs: int | None = None,
                 unreadable.append(str(f))
 
     with write_lock(home):
-        n = rebuild(home.index, home.build_backend_name(), parsed_gazettes)
+        n = rebuild(home.index, home.build_backend_name(), parsed_gazettes, url=home.backend_url)
     return ReindexReport(False, indexed=n, unreadable=unreadable)
 
 

@@ -81,17 +81,21 @@ class StatusEntry:
 
 
 class GazetteStore:
-    def __init__(self, home: str | os.PathLike | Home | None = None, backend: str | None = None):
-        """backend: the search engine (whoosh, tantivy; GAZETTE_BACKEND); by default the one
-        that built the home's index. Another than that one needs reindex() first."""
+    def __init__(self, home: str | os.PathLike | Home | None = None, backend: str | None = None,
+                 backend_url: str | None = None):
+        """backend: the search engine (whoosh, tantivy, typesense; GAZETTE_BACKEND); by default
+        the one that built the home's index. Another than that one needs reindex() first.
+        backend_url: the Typesense node(s), `http://host:8108[,http://host2:8108…]`
+        (GAZETTE_BACKEND_URL; the API key comes from TYPESENSE_API_KEY)."""
         if isinstance(home, Home):
             import dataclasses
 
             from .backend import check_backend
 
-            self.home = dataclasses.replace(home, backend=check_backend(backend)) if backend else home
+            home = dataclasses.replace(home, backend=check_backend(backend)) if backend else home
+            self.home = dataclasses.replace(home, backend_url=backend_url) if backend_url else home
         else:
-            self.home = Home.resolve(home, backend)
+            self.home = Home.resolve(home, backend, backend_url)
         self._graph = None  # (parsed/ files and times, RelationGraph) of the last relation_graph()
 
     def __repr__(self) -> str:
@@ -100,14 +104,16 @@ class GazetteStore:
     # -- writing ---------------------------------------------------------------------------------
     def ingest(self, paths, *, jobs: int | None = None, force: bool = False, replace: bool = False,
                file_timeout: float | None = None, max_memory_mb: int | None = None, ocr: str = "auto",
-               engine: str = "pdfium", progress=None):
+               engine: str = "pdfium", progress=None, scheduler: str | None = None):
         """Parse PDFs (files or folders, recursive), write parsed/, index them. Returns an
         ingest.IngestReport; a bad file is one failed result, the others go in. A copy of an
         issue already in replaces it only when at least as complete (pages, documents), or
         with replace. file_timeout (seconds) and max_memory_mb bound what a worker may spend on a
         chunk of pages: a hostile file fails as too slow or too large and the batch goes on.
         ocr: auto (OCR the pages without a usable text layer), never, or force (every page).
-        engine: pdfium (fast) or pdfplumber (the reference engine; the same result)."""
+        engine: pdfium (fast) or pdfplumber (the reference engine; the same result).
+        scheduler: read the pages on a Dask cluster, `tcp://host:8786` or `local:N` (the
+        [cluster] extra); the documents are built and stored in this process as always."""
         from .ingest import ingest
         from .workers import Budget
 
@@ -117,7 +123,8 @@ class GazetteStore:
         if max_memory_mb is not None:
             budget.max_memory = max_memory_mb << 20
         report = ingest([paths] if isinstance(paths, (str, os.PathLike)) else list(paths), self.home, jobs=jobs,
-                        force=force, progress=progress, replace=replace, budget=budget, ocr=ocr, engine=engine)
+                        force=force, progress=progress, replace=replace, budget=budget, ocr=ocr, engine=engine,
+                        scheduler=scheduler)
         if any(r.status in ("added", "replaced") for r in report.files):
             report.watches = self.watch_new()
         return report

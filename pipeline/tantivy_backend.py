@@ -10,7 +10,6 @@ in the Whoosh schema), so rankings may differ slightly from Whoosh's BM25F; resu
 
 from __future__ import annotations
 
-import bisect
 import json
 import logging
 import re
@@ -36,6 +35,7 @@ from .dictionaries import add_query_words, update_domain_dictionary
 from .errors import GazetteError, IndexCorruptError, IndexLockedError, IndexMissingError, QueryError
 from .model import Gazette
 from .tokenizer import counting_words, fold, index_word_tokens, using_index
+from .translate import Near, day_number, day_range
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +75,6 @@ def make_schema():
     return b.build()
 
 
-def _day(date: str, end: bool = False) -> int:
-    """YYYY-MM-DD (or a prefix of it) as an integer YYYYMMDD; with end, a prefix reaches to the
-    end of its range."""
-    digits = re.sub(r"\D", "", date or "")[:8]
-    if not digits:
-        return 0
-    pad = "9" if end else "0"
-    return int(digits.ljust(8, pad))
-
-
 def _word_tokens(t, text: str):
     token = t.Token
     return [token(w, pos, s, e) for w, pos, s, e in index_word_tokens(text)]
@@ -118,33 +108,11 @@ def _document(t, g: Gazette, pos: int, doc):
         for value in values:
             d.add_text(FACET_FIELDS[facet], value)
     d.add_text("order", listing_order(record))
-    d.add_unsigned("day", _day(record["date"]))
+    d.add_unsigned("day", day_number(record["date"]))
     d.add_unsigned("n_tables", record["meta"]["n_tables"])
     del record["chars"]
     d.add_bytes("record", json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return d
-
-
-class _Near:
-    """A NEAR clause: two character runs within `slop` characters of each other, either order."""
-
-    def __init__(self, a: str, b: str, slop: int, mindist: int):
-        self.a, self.b, self.slop, self.mindist = a, b, slop, mindist
-
-    def holds(self, record: dict) -> bool:
-        chars = "".join(c for c in fold("\n".join([record["title"], record["body"], record["tables"]])) if c.isalnum())
-        starts_a = [m.start() for m in re.finditer(f"(?={re.escape(self.a)})", chars)]
-        starts_b = [m.start() for m in re.finditer(f"(?={re.escape(self.b)})", chars)]
-        for sa in starts_a:  # b after a: b starts in [end of a + mindist, end of a + slop]
-            end_a = sa + len(self.a) - 1
-            k = bisect.bisect_left(starts_b, end_a + self.mindist)
-            if k < len(starts_b) and starts_b[k] <= end_a + self.slop:
-                return True
-            # b before a: b ends in [sa - slop, sa - mindist], so it starts len(b) - 1 earlier
-            k = bisect.bisect_left(starts_b, sa - self.slop - len(self.b) + 1)
-            if k < len(starts_b) and starts_b[k] <= sa - self.mindist - len(self.b) + 1:
-                return True
-        return False
 
 
 class Translator:
@@ -152,7 +120,7 @@ class Translator:
 
     def __init__(self, t, schema):
         self.t, self.schema = t, schema
-        self.near: list[_Near] = []
+        self.near: list[Near] = []
 
     def __call__(self, node):
         from whoosh import query as wq
@@ -209,36 +177,12 @@ class Translator:
         return self.t.Query.term_query(self.schema, field, text)
 
     def _range(self, node):
-        """A range of dates or years on `day` (YYYYMMDD, 0 for none), true to how Whoosh compares
-        the strings: a document without a date is never inside; a partial date bound ("2023-06")
-        sorts before every date it begins, so it is a boundary both ways; a year is a whole year."""
         if node.fieldname not in ("date", "year"):
             raise QueryError(f"a range on {node.fieldname} is not supported by the tantivy backend",
                              hint="ranges work on date and year")
-        lo = hi = None
-        inc_lo = inc_hi = True
-        if node.start:
-            lo, inc_lo = self._bound(node.fieldname, node.start, node.startexcl, upper=False)
-        if node.end:
-            hi, inc_hi = self._bound(node.fieldname, node.end, node.endexcl, upper=True)
-        if lo is None or lo < 1:
-            lo, inc_lo = 1, True
+        lo, inc_lo, hi, inc_hi = day_range(node)
         return self.t.Query.range_query(self.schema, "day", self.t.FieldType.Unsigned, lo, hi,
                                         include_lower=inc_lo, include_upper=inc_hi)
-
-    @staticmethod
-    def _bound(field: str, text: str, exclusive: bool, upper: bool) -> tuple[int, bool]:
-        digits = re.sub(r"\D", "", text)[:8]
-        if not digits:
-            return 0, True
-        if field == "year":  # values are whole years: [Y counts from Y's first day, {Y after its last
-            year = digits[:4]
-            after = upper != exclusive  # an inclusive upper or an exclusive lower: the year's end
-            return int(year + ("9999" if after else "0000")), not exclusive
-        if len(digits) == 8:
-            return int(digits), not exclusive
-        return int(digits.ljust(8, "0")), True  # a partial date: no date equals it
-
 
     def _run(self, node) -> str:
         """A NEAR operand: one character, or an ordered run of characters (one phrase)."""
@@ -257,7 +201,7 @@ class Translator:
             runs = [self._run(node)]
         else:
             a, b = self._run(node.qs[0]), self._run(node.qs[1])
-            self.near.append(_Near(a, b, node.slop, node.mindist))
+            self.near.append(Near(a, b, node.slop, node.mindist))
             runs = [a, b]
         parts = [(Occur.Must, self._term("chars", r) if len(r) == 1 else Q.phrase_query(self.schema, "chars", list(r)))
                  for r in runs]

@@ -15,6 +15,9 @@ from pathlib import Path
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
+from whoosh.matching import NullMatcher, WrappingMatcher
+from whoosh.query import Or, Phrase, Term, WrappingQuery
+from whoosh.query.spans import Span, SpanNear2
 
 from .backend import (
     FACETS,
@@ -78,6 +81,70 @@ def _storage(index_dir: Path):
     return FileStorage(str(index_dir), supports_mmap=False)
 
 
+class _ConsecutiveMatcher(SpanNear2.SpanNear2Matcher):
+    """SpanNear2's matcher for terms at consecutive positions (ordered, slop 1, mindist 1: a
+    phrase), with the same documents and spans found by position arithmetic instead of Whoosh's
+    span-by-span scan, which builds a Span object per position and is most of a phrase query's
+    time on a large index."""
+
+    def _get_spans(self):
+        first, *rest = self.ms
+        starts = set(first.value_as("positions"))
+        for k, m in enumerate(rest, 1):
+            if not starts:
+                return []
+            starts.intersection_update(p - k for p in m.value_as("positions"))
+        return [Span(p, p + len(rest)) for p in sorted(starts)]
+
+
+class _TermRun(SpanNear2):
+    """Plain terms that must stand at consecutive positions, matched by _ConsecutiveMatcher."""
+
+    def __init__(self, terms: list, **_span_settings):  # SpanNear2.apply passes slop etc.
+        super().__init__(terms, slop=1, ordered=True, mindist=1)
+
+    def matcher(self, searcher, context=None):
+        ms = [q.matcher(searcher, context) for q in self.qs]
+        if not all(m.is_active() for m in ms):
+            return NullMatcher()
+        if not all(m.supports("positions") for m in ms):
+            return super().matcher(searcher, context)
+        return _ConsecutiveMatcher(ms, slop=1, ordered=True, mindist=1)
+
+
+def _is_run(node) -> bool:
+    return (type(node) is SpanNear2 and node.ordered and node.slop == 1 and node.mindist == 1
+            and len(node.qs) > 1 and all(type(t) is Term and t.boost == 1.0 for t in node.qs))
+
+
+def _fast_phrases(q):
+    """The query with each phrase, and each ordered run of character terms (a NEAR clause's
+    word), matched as a _TermRun: the same matches and scores, faster; the rest as it was."""
+    if type(q) is Phrase and q.slop == 1 and len(q.words) > 1:
+        run = _TermRun([Term(q.fieldname, w) for w in q.words])
+        return run if q.boost == 1.0 else _Boosted(run, q.boost)
+    if _is_run(q):
+        return _TermRun(list(q.qs))
+    if q.is_leaf():
+        return q
+    new = q.apply(_fast_phrases)
+    if isinstance(q, Or):  # CompoundQuery.apply drops these
+        new.minmatch, new.scale = q.minmatch, q.scale
+    return new
+
+
+class _Boosted(WrappingQuery):
+    """A phrase's boost, applied to its run's scores as Phrase.matcher does."""
+
+    def __init__(self, child, boost: float):
+        super().__init__(child)
+        self.boost = boost
+
+    def matcher(self, searcher, context=None):
+        m = self.child.matcher(searcher, context)
+        return WrappingMatcher(m, boost=self.boost) if m.is_active() else m
+
+
 class WhooshReader(IndexReader):
     def __init__(self, searcher):
         self.s = searcher
@@ -87,13 +154,12 @@ class WhooshReader(IndexReader):
     def _within(self, q, flt):
         """Whoosh does not implement Or(minmatch=m) (its docs say so; it matches any clause):
         the documents matching at least m clauses are counted here and become the filter."""
-        from whoosh.query import Or
 
         if not (isinstance(q, Or) and (q.minmatch or 0) > 1):
             return flt
         hits: Counter = Counter()
         for sub in q.subqueries:
-            hits.update(set(self.s.docs_for_query(sub)))
+            hits.update(set(self.s.docs_for_query(_fast_phrases(sub))))
         allowed = {d for d, n in hits.items() if n >= q.minmatch}
         if flt is not None:
             allowed &= set(self.s.docs_for_query(flt))
@@ -103,7 +169,8 @@ class WhooshReader(IndexReader):
         flt = self._within(q, flt)
         if flt == set():  # Whoosh reads an empty set as no filter at all
             return []
-        return [(dict(r.fields()), r.score or 0.0) for r in self.s.search(q, filter=flt, limit=limit, terms=False)]
+        found = self.s.search(_fast_phrases(q), filter=flt, limit=limit, terms=False)
+        return [(dict(r.fields()), r.score or 0.0) for r in found]
 
     def _summaries(self, docnums) -> Iterator[dict]:
         if self._columns:
@@ -120,7 +187,7 @@ class WhooshReader(IndexReader):
         counts = {k: Counter() for k in FACETS}
         if within == set():
             return 0, {k: {} for k in FACETS}
-        docs = self.s.search(q, filter=within, limit=None, scored=False, terms=False).docs()
+        docs = self.s.search(_fast_phrases(q), filter=within, limit=None, scored=False, terms=False).docs()
         for summary in self._summaries(docs):
             for k in FACETS:
                 counts[k].update(summary["f"][k])

@@ -264,7 +264,42 @@ def _near_by_pairs(near, chars: str) -> bool:
 @given(text=st.text("甲乙丙", max_size=30), a=st.text("甲乙丙", min_size=1, max_size=3),
        b=st.text("甲乙丙", min_size=1, max_size=3), slop=st.integers(1, 8))
 def test_the_near_check_on_stored_text_keeps_its_definition(text, a, b, slop):
-    from pipeline.tantivy_backend import _Near
+    from pipeline.translate import Near
 
-    near = _Near(a, b, slop, 1)
+    near = Near(a, b, slop, 1)
     assert near.holds({"title": "", "body": text, "tables": ""}) == _near_by_pairs(near, text)
+
+
+WORDS = ["安全", "生产", "安全生产", "人民", "共和国", "中华人民共和国", "垃圾", "分类", "工作"]
+RUNS = ["安全", "生产", "人民", "共和国", "全生", "产人", "安全生产", "垃圾分类"]  # NEAR's words: runs of characters
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(st.lists(st.sampled_from(WORDS), max_size=12).map("".join), min_size=1, max_size=6),
+       phrase=st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map("".join),
+       near=st.tuples(st.sampled_from(RUNS), st.sampled_from(RUNS), st.integers(1, 6)))
+def test_whoosh_phrases_matched_by_positions_equal_whooshs_own_matcher(texts, phrase, near):
+    """The Whoosh backend matches phrases and NEAR's character runs by position arithmetic:
+    the same documents with the same scores as Whoosh's span matcher, sub-words (which share
+    their word's position) included."""
+    from whoosh.fields import TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.qparser import QueryParser
+
+    from pipeline.search import _near_clauses
+    from pipeline.tokenizer import CharAnalyzer, ChineseAnalyzer
+    from pipeline.whoosh_backend import _fast_phrases
+
+    schema = Schema(body=TEXT(analyzer=ChineseAnalyzer(), multitoken_query="phrase"),
+                    chars=TEXT(analyzer=CharAnalyzer(), multitoken_query="phrase"))
+    ix = RamStorage().create_index(schema)
+    with ix.writer() as w:
+        for t in texts:
+            w.add_document(body=t, chars=t)
+    _, (near_q,) = _near_clauses(f"{near[0]} NEAR/{near[2]} {near[1]}")
+    queries = [QueryParser("body", schema).parse(f'"{phrase}"'), QueryParser("body", schema).parse(phrase), near_q]
+    with ix.searcher() as s:
+        for q in queries:
+            fast = _fast_phrases(q)
+            assert [(r.docnum, r.score) for r in s.search(fast, limit=None)] == \
+                   [(r.docnum, r.score) for r in s.search(q, limit=None)], q
