@@ -359,12 +359,12 @@ def rebuild(index_dir: Path, name: str, gazettes: Callable[[], Iterable[Gazette]
         if not (index_dir / COMPLETE_MARK).exists():
             raise
     (index_dir / COMPLETE_MARK).unlink(missing_ok=True)
-    _discard(old, url)
+    _discard(old)
     shutil.rmtree(old, ignore_errors=True)
     return n
 
 
-def _discard(old: Path, url: str | None) -> None:
+def _discard(old: Path) -> None:
     """The replaced index's outside part (a server's collection) goes too; a failure to drop
     it costs space on the server, not data, so it is logged."""
     import logging
@@ -372,7 +372,7 @@ def _discard(old: Path, url: str | None) -> None:
     try:
         built = recorded_backend(old) if old.exists() else None
         if built:
-            backend_class(built)(old, url=url).discard()
+            backend_class(built)(old).discard()  # on the nodes the old index recorded
     except Exception as exc:
         logging.getLogger(__name__).warning("the replaced index in %s was not dropped: %s", old, exc)
 

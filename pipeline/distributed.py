@@ -3,8 +3,8 @@ reads in forked processes go to Dask workers instead, and the pages come back he
 writer that builds the documents and updates parsed/, the manifest and the index as always.
 
 A scheduler is `tcp://host:8786` (a running cluster) or `local:N` (a LocalCluster of N worker
-processes on this machine, for a trial). Each file's bytes are sent to the cluster once, so the
-workers need no shared file system; a worker writes them to a temporary file of its own, reads
+processes on this machine, for a trial). Each task carries its file's bytes (so the scheduler can
+send it again to another worker), and the workers need no shared file system; a worker writes them to a temporary file of its own, reads
 its chunk of pages and deletes it. A worker that dies mid-task has its task run again on another
 (Dask's `allowed-failures`); past that the file fails with the reason, and the batch goes on.
 
@@ -104,11 +104,18 @@ def run_tasks_on_dask(client, tasks: Iterable[tuple[object, Path, tuple]], local
     futures: dict = {}
     running = as_completed()
 
+    unreadable: list = []  # (key, OSError) of files that could not be read here: failed, the batch goes on
+
     def submit_next() -> None:
         for key, path, (numbers, page_settings, ocr, engine) in pending:
             if not local and ocr.cache_dir:
                 ocr = replace(ocr, cache_dir=None)
-            future = client.submit(read_shipped_pages, Path(path).read_bytes(), Path(path).name, numbers,
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                unreadable.append((key, exc))
+                continue
+            future = client.submit(read_shipped_pages, data, Path(path).name, numbers,
                                    page_settings, ocr, engine, pure=False)
             futures[future] = key
             running.add(future)
@@ -117,6 +124,8 @@ def run_tasks_on_dask(client, tasks: Iterable[tuple[object, Path, tuple]], local
     for _ in range(window):
         submit_next()
     try:
+        while unreadable:
+            yield unreadable.pop()
         for future in running:
             try:
                 result = future.result()
@@ -124,6 +133,8 @@ def run_tasks_on_dask(client, tasks: Iterable[tuple[object, Path, tuple]], local
                 result = exc
             yield futures.pop(future), result
             submit_next()
+            while unreadable:
+                yield unreadable.pop()
     finally:
         for future in futures:
             future.cancel()

@@ -14,7 +14,8 @@ its two character runs as phrases with the distance checked on the stored text. 
 wildcards and fuzzy terms (the embedded engines run them).
 
 Differences from the embedded engines: ranking is Typesense's text match, not BM25; a phrase
-is matched on the space-joined words, where a sub-word does not share its word's position; a
+is matched on the words only, never on sub-words (Whoosh also matches a phrase of sub-words of
+two neighbouring words, 人民 of 中华人民共和国宪法 then 共和 of the next 中华人民共和国); a
 write is not one transaction (the delete of an issue's old documents and the import of its new
 ones are two requests; a crash between them is repaired by the next ingest of that file)."""
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 import uuid
 from collections import Counter
@@ -57,9 +59,11 @@ log = logging.getLogger(__name__)
 TEXT_FIELDS = ("title", "body", "tables", "chars")
 WORD_FIELDS = ("title", "body", "tables")  # each with a `<name>_sub` field beside it: its sub-words
 SUB = "_sub"
+GAP = "qgapq"  # a word no query holds: where Whoosh has no word at a position, so no phrase spans it
 RAW_FIELDS = ("key", "gazette", "number", "issuer", "category", "doc_type", "year", "date", "citations")
 LIST_FIELDS = ("issuer", "citations")  # comma-joined in a record, string[] here
 FACET_FIELDS = {k: f"f_{k}" for k in FACETS}
+COLLECTION_RE = re.compile(r"gazette-[0-9a-f]{10}-\d{14}-[0-9a-f]{6}")
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,9 @@ class TypesenseSettings:
     import_batch: int = 200  # documents sent per import request
     build_batch: int = 20  # gazettes whose domain words are learnt before their text is sent, in a build
     set_cap: int = 20_000  # matches one clause may contribute to an OR/AND evaluated as sets
-    facet_values: int = 10_000  # facet values counted per field
+    facet_values: int = 10_000  # facet values counted per field in a search's facets
+    all_values: int = 10_000_000  # facet values read when every gazette id or 文号 is listed
+    prefix_candidates: int = 10_000  # words a word's beginning (源头*) may stand for
     weights: tuple = (("title", 3), ("body", 1), ("tables", 1), ("chars", 1))  # title counts as in the Whoosh schema
 
 
@@ -153,11 +159,17 @@ def _schema(name: str) -> dict:
 
 def _words_and_sub_words(text: str) -> tuple[str, str]:
     """The analyzer's words (the first token at each position), space-joined, so that a phrase's
-    words stand next to each other; and the sub-words it adds at the same positions (安全 and 生产
-    beside 安全生产, single characters), found by a word search but kept out of phrases."""
+    words stand next to each other as in Whoosh, with GAP where Whoosh leaves a position empty (a
+    stop word); and the sub-words it adds at the same positions (安全 and 生产 beside 安全生产,
+    single characters), each between GAPs, so a word search finds them but no phrase does."""
     words, subs, last = [], [], None
     for w, pos, *_ in index_word_tokens(text):
-        (subs if pos == last else words).append(w)
+        if pos == last:
+            subs += [w, GAP]
+            continue
+        if last is not None and pos > last + 1:
+            words.append(GAP)
+        words.append(w)
         last = pos
     return " ".join(words), " ".join(subs)
 
@@ -251,6 +263,9 @@ def compile_query(node):
             return _Search(filters=[f"{node.fieldname}:={_quote(node.text)}"], boost=boost)
         raise QueryError(f"the field {node.fieldname} cannot be searched")
     if isinstance(node, wq.Phrase):
+        if node.slop > 1:
+            raise QueryError("the typesense backend runs exact phrases only (no ~N)",
+                             hint="drop the ~N, use NEAR/N, or the whoosh or tantivy backend")
         words = [w for w in node.words if w]
         if not words:
             return _Nothing()
@@ -338,13 +353,29 @@ def _and(pos: list, neg: list):
     kept_neg = []
     for n in neg:
         t = _single_text(n)
-        if t and merged.parts and t.fields == merged.fields and not t.negated:
+        if t and merged.parts and t.fields == merged.fields and not t.negated and not t.prefix:
             merged.parts.append(_Text(t.token, t.fields, negated=True))
         else:
             kept_neg.append(n)
     if not rest and not kept_neg:
         return merged
+    if not merged.parts and not merged.near:
+        if merged.filters:  # filters alone: each clause carries them
+            rest = [_with_filters(r, merged.filters) for r in rest]
+        elif not rest:  # NOT alone: every document but these
+            rest = [merged]
+        return _Sets(all_of=rest, none_of=kept_neg)
     return _Sets(all_of=[merged] + rest, none_of=kept_neg)
+
+
+def _with_filters(plan, filters: list):
+    """A plan whose every search also carries these filters."""
+    if isinstance(plan, _Search):
+        return _Search(plan.parts, plan.filters + filters, plan.near, plan.boost)
+    if isinstance(plan, _Sets):
+        return _Sets([_with_filters(c, filters) for c in plan.any_of], plan.minmatch,
+                     [_with_filters(c, filters) for c in plan.all_of], plan.none_of)
+    return plan
 
 
 def _one_phrase_each(s: _Search):
@@ -393,6 +424,8 @@ class TypesenseReader(IndexReader):
         filters = s.filters + flt
         if filters:
             params["filter_by"] = " && ".join(filters)
+        if prefixed:  # every word the beginning begins, as Whoosh's Prefix takes them (Typesense: 4)
+            params["max_candidates"] = self.settings.prefix_candidates
         return params
 
     def _pages(self, s: _Search, flt: list[str], limit: int | None, sort: str | None = None,
@@ -402,23 +435,25 @@ class TypesenseReader(IndexReader):
         params["include_fields"] = f"id,{include}"
         if sort:
             params["sort_by"] = sort
+        # the page size stays the same on every request (pages are counted in it); a smaller
+        # limit takes only per_page hits and the rest of the last page is left unread
+        per_page = self.settings.page_size if limit is None else max(1, min(self.settings.page_size, limit))
         page, given = 1, 0
         while True:
-            per_page = self.settings.page_size if limit is None else min(self.settings.page_size, limit - given)
-            if per_page <= 0:
-                return
             with _talking("search"):
                 res = self.b.search({**params, "per_page": per_page, "page": page})
             hits = res.get("hits", [])
             for h in hits:
+                if limit is not None and given >= limit:
+                    return
                 score = float(h.get("text_match") or 0) / 1e15 if s.parts else 1.0
                 yield h["document"]["id"], score * s.boost, h["document"]
                 given += 1
-            if len(hits) < per_page or page * per_page >= res.get("found", 0):
+            if len(hits) < per_page or page * per_page >= res.get("found", 0) or (limit is not None and given >= limit):
                 return
             page += 1
 
-    def _found(self, plan, flt: list[str], limit: int | None, include: str = "record"):
+    def _found(self, plan, flt: list[str], limit: int | None, include: str = "record", strict: bool = False):
         """[(id, score, document)] of a plan, best first; the documents hold the fields named
         in include (comma-separated; "id" for none)."""
         if isinstance(plan, _Nothing):
@@ -437,39 +472,48 @@ class TypesenseReader(IndexReader):
                     if limit and len(found) >= limit:
                         break
             return found
-        ranked = self._sets(plan, flt, limit)
+        ranked = self._sets(plan, flt, limit, strict)
         documents = self._by_ids([i for i, _ in ranked], include) if include != "id" else {}
-        return [(i, score, documents.get(i, {"id": i})) for i, score in ranked]
+        # an id gone since it was counted (an ingest replaced its issue meanwhile) is left out
+        if include == "id":
+            return [(i, score, {"id": i}) for i, score in ranked]
+        return [(i, score, documents[i]) for i, score in ranked if i in documents]
 
-    def _sets(self, plan: _Sets, flt, limit) -> list[tuple[str, float]]:
+    def _sets(self, plan: _Sets, flt, limit, strict: bool = False) -> list[tuple[str, float]]:
         """(id, score) of the documents a _Sets plan holds, best first: its clauses are
-        enumerated by id only (at most set_cap matches each)."""
+        enumerated by id only, at most set_cap matches each. A clause past that inside an AND
+        or a NOT (strict) would make the answer wrong, not just short: QueryError. An OR's
+        clause past it (the relaxed and title-recall fallbacks) gives its best set_cap."""
         cap = self.settings.set_cap
         scores: Counter = Counter()
 
-        def ids_of(p) -> list[tuple[str, float]]:
-            found = [(i, score) for i, score, _ in self._found(p, flt, cap, include="id")]
-            if len(found) >= cap:
-                log.warning("a clause matched %d documents or more: the rest are left out of its OR/AND", cap)
+        def ids_of(p, must_be_whole: bool) -> list[tuple[str, float]]:
+            found = [(i, score) for i, score, _ in self._found(p, flt, cap + 1, include="id", strict=must_be_whole)]
+            if len(found) > cap:
+                if must_be_whole:
+                    raise QueryError(f"a part of this query matches more than {cap:,} documents, too many to combine "
+                                     "on the typesense backend", hint="add words or filters, or use whoosh or tantivy")
+                log.warning("a clause matched more than %d documents: its best %d are kept in the OR", cap, cap)
+                found = found[:cap]
             return found
 
         if plan.any_of:
             seen: Counter = Counter()
             for child in plan.any_of:
-                for i, score in ids_of(child):
+                for i, score in ids_of(child, strict):
                     seen[i] += 1
                     scores[i] += score
             ids = {i for i, n in seen.items() if n >= plan.minmatch}
         else:
             ids = None
             for child in plan.all_of:
-                found = ids_of(child)
+                found = ids_of(child, True)
                 for i, score in found:
                     scores[i] += score
                 here = {i for i, _ in found}
                 ids = here if ids is None else ids & here
         for child in plan.none_of:
-            ids -= {i for i, _ in ids_of(child)}
+            ids -= {i for i, _ in ids_of(child, True)}
         ranked = sorted(ids, key=lambda i: (-scores[i], i))
         return [(i, scores[i]) for i in (ranked[:limit] if limit else ranked)]
 
@@ -569,7 +613,18 @@ class TypesenseBackend(SearchBackend):
 
     @property
     def collection_name(self) -> str | None:
-        return self._record.get("collection")
+        name = self._record.get("collection")
+        if name is not None and not COLLECTION_RE.fullmatch(str(name)):
+            from .errors import IndexCorruptError
+
+            raise IndexCorruptError(f"{self.index_dir / 'backend.json'} names no collection of this tool ({name!r})")
+        return name
+
+    def _home_prefix(self) -> str:
+        """The start of every collection name this home makes: a hash of the home's path, so a
+        copy of the home (another path) never drops the original's collection."""
+        home = self.index_dir.resolve().parent
+        return f"gazette-{sha1(str(home).encode()).hexdigest()[:10]}-"
 
     @property
     def collection(self):
@@ -612,7 +667,7 @@ class TypesenseBackend(SearchBackend):
 
     def facet_values(self, field: str) -> list[str]:
         params = {"q": "*", "query_by": "title", "per_page": 0, "facet_by": field,
-                  "max_facet_values": self.settings.facet_values}
+                  "max_facet_values": self.settings.all_values}
         with _talking("facets"):
             res = self.search(params)
         counts = res.get("facet_counts", [])
@@ -623,8 +678,7 @@ class TypesenseBackend(SearchBackend):
         """A new collection for this home (a rebuild makes a new one beside the old), recorded
         in index/backend.json with the nodes."""
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        home = self.index_dir.resolve().parent
-        name = f"gazette-{sha1(str(home).encode()).hexdigest()[:10]}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        name = f"{self._home_prefix()}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
         with _talking("creating the collection"):
             self.client.collections.create(_schema(name))
             self.client.collections.create({"name": f"{name}-sync", "fields": [{"name": "token", "type": "string"}]})
@@ -693,6 +747,9 @@ class TypesenseBackend(SearchBackend):
         name = self.collection_name
         if not name:
             return
+        if not name.startswith(self._home_prefix()):  # made by the home this one was copied from
+            log.warning("the replaced collection %s belongs to another home (this one is a copy); left in place", name)
+            return
         for n in (name, f"{name}-sync"):
             try:
                 with _talking("dropping the replaced collection"):
@@ -710,7 +767,7 @@ class TypesenseBackend(SearchBackend):
             n_docs = int(self.collection.retrieve().get("num_documents", 0))
             res = self.search({"q": "*", "query_by": "title", "per_page": 0,
                                                     "facet_by": "n_tables,gazette",
-                                                    "max_facet_values": self.settings.facet_values})
+                                                    "max_facet_values": self.settings.all_values})
         by_field = {f["field_name"]: f for f in res.get("facet_counts", [])}
         tables = int((by_field.get("n_tables", {}).get("stats") or {}).get("sum", 0) or 0)
         gazettes = len(by_field.get("gazette", {}).get("counts", []))

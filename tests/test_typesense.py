@@ -112,8 +112,29 @@ def test_the_same_documents_and_facets_as_whoosh(homes, query, options):
 
 def test_several_phrases_and_excluded_phrases_hold_each(homes):
     """Typesense 0.24 enforces only one of several phrases in a q; each is its own search here."""
-    for q in ['"生活 垃圾" "源头 单位"', '"生活垃圾分类" NOT "强制分类"', "免职 NOT title:免职", "垃圾 OR 烟火气 OR 免职"]:
+    for q in ['"生活 垃圾" "源头 单位"', '"生活垃圾分类" NOT "强制分类"', "免职 NOT title:免职", "垃圾 OR 烟火气 OR 免职",
+              '"中华人民共和国 宪法"', '"工作 通知"', "(垃圾 OR 烟火气) (分类 OR 集聚区)",
+              "(垃圾 OR 烟火气) NOT 消费券", "实施 NOT 源头*"]:
         assert _everything(homes["typesense"], q, {}) == _everything(homes["whoosh"], q, {}), q
+
+
+def test_small_pages_and_set_limits_keep_the_answers_whole_or_say_so(homes, monkeypatch):
+    """Paging through many pages gives every hit once; a part of a query too broad to combine
+    is a one-line error, not a silently short answer."""
+    import dataclasses
+
+    from pipeline.typesense_backend import TypesenseBackend
+
+    monkeypatch.setattr(TypesenseBackend, "settings", dataclasses.replace(TypesenseBackend.settings, page_size=7))
+    for q, options in [("通知", {}), (None, {"date_to": "2024-12-31"}), ("(垃圾 OR 烟火气) NOT 消费券", {})]:
+        got = GazetteStore(homes["typesense"]).search(q, limit=30, **options)
+        want = GazetteStore(homes["whoosh"]).search(q, limit=200, **options)
+        keys = [(h.gazette, h.position) for h in got.hits]
+        assert len(keys) == len(set(keys)) == min(30, want.total), q
+        assert set(keys) <= {(h.gazette, h.position) for h in want.hits}, q
+    monkeypatch.setattr(TypesenseBackend, "settings", dataclasses.replace(TypesenseBackend.settings, set_cap=3))
+    r = gazette("search", "(垃圾 OR 烟火气) (分类 OR 集聚区)", home=homes["typesense"])
+    assert r.exit_code == 1 and "too many to combine" in r.output and "Traceback" not in r.output
 
 
 def test_a_reindex_builds_a_new_collection_and_drops_the_old(cluster, homes):
