@@ -182,7 +182,8 @@ class _BarProgress:
               help="PDF engine for characters: pdfium (fast) or pdfplumber (the reference; same result, slower).")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Read pages on a Dask cluster: tcp://host:8786, or local:N for N worker processes here "
-                   "(the [cluster] extra). Documents are built and stored here as without it.")
+                   "(the [cluster] extra). Documents are built and stored here as without it; "
+                   "--file-timeout and --max-memory do not apply on Dask workers (give them --memory-limit).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 @format_option("table", "json", help="Summary format.")
 @click.pass_obj
