@@ -253,15 +253,15 @@ def check_backend(name: str) -> str:
 def recorded_backend(index_dir: Path) -> str | None:
     """The engine that built the index in this folder (whoosh for an index older than the
     record), or None without an index."""
-    path = Path(index_dir) / BACKEND_FILE
-    try:
-        return check_backend(json.loads(path.read_text(encoding="utf-8"))["backend"])
-    except FileNotFoundError:
+    record = _read_record(index_dir)
+    if record is None:
         from .whoosh_backend import WhooshBackend
 
         return "whoosh" if WhooshBackend(index_dir).exists() else None
-    except (OSError, ValueError, KeyError, TypeError, InputError) as exc:
-        raise IndexCorruptError(f"{path} is unreadable ({exc})") from exc
+    try:
+        return check_backend(record["backend"])
+    except (KeyError, InputError) as exc:
+        raise IndexCorruptError(f"{Path(index_dir) / BACKEND_FILE} is unreadable ({exc})") from exc
 
 
 def backend_class(name: str) -> type[SearchBackend]:
@@ -293,12 +293,21 @@ def open_backend(index_dir: Path, wanted: str | None = None, url: str | None = N
 
 def backend_record(index_dir: Path) -> dict:
     """index/backend.json as a dict (empty without one)."""
+    return _read_record(index_dir) or {}
+
+
+def _read_record(index_dir: Path) -> dict | None:
+    """index/backend.json, None without one; IndexCorruptError when it is not a JSON object."""
+    path = Path(index_dir) / BACKEND_FILE
     try:
-        return json.loads((Path(index_dir) / BACKEND_FILE).read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}
+        return None
     except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"{Path(index_dir) / BACKEND_FILE} is unreadable ({exc})") from exc
+        raise IndexCorruptError(f"{path} is unreadable ({exc})") from exc
+    if not isinstance(record, dict):
+        raise IndexCorruptError(f"{path} is unreadable (not a JSON object)")
+    return record
 
 
 def record_backend(index_dir: Path, name: str, **details) -> None:

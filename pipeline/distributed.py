@@ -4,8 +4,8 @@ writer that builds the documents and updates parsed/, the manifest and the index
 
 A scheduler is `tcp://host:8786` (a running cluster) or `local:N` (a LocalCluster of N worker
 processes on this machine, for a trial). Each task carries its file's bytes (so the scheduler can
-send it again to another worker), and the workers need no shared file system; a worker writes them to a temporary file of its own, reads
-its chunk of pages and deletes it. A worker that dies mid-task has its task run again on another
+send it again to another worker), and the workers need no shared file system: a worker writes
+them to a temporary file of its own, reads its chunk of pages and deletes it. A worker that dies mid-task has its task run again on another
 (Dask's `allowed-failures`); past that the file fails with the reason, and the batch goes on.
 
 Not enforced on Dask: the per-chunk time and memory budget of the local workers (a Dask worker's
@@ -103,7 +103,6 @@ def run_tasks_on_dask(client, tasks: Iterable[tuple[object, Path, tuple]], local
     pending = iter(tasks)
     futures: dict = {}
     running = as_completed()
-
     unreadable: list = []  # (key, OSError) of files that could not be read here: failed, the batch goes on
 
     def submit_next() -> None:

@@ -137,10 +137,10 @@ def _near_clauses(text: str):
     from whoosh.query import Term
     from whoosh.query.spans import SpanNear2
 
-    from .tokenizer import fold
+    from .tokenizer import indexed_chars
 
     def word(w: str):
-        chars = [c for c in fold(w) if c.isalnum()]
+        chars = [c for _, c in indexed_chars(w)]
         if len(chars) == 1:
             return Term("chars", chars[0])
         return SpanNear2([Term("chars", c) for c in chars], slop=1, ordered=True, mindist=1)

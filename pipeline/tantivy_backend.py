@@ -34,8 +34,8 @@ from .backend import (
 from .dictionaries import add_query_words, update_domain_dictionary
 from .errors import GazetteError, IndexCorruptError, IndexLockedError, IndexMissingError, QueryError
 from .model import Gazette
-from .tokenizer import counting_words, fold, index_word_tokens, using_index
-from .translate import Near, day_number, day_range
+from .tokenizer import counting_words, index_word_tokens, indexed_chars, using_index
+from .translate import Near, day_number, day_range, near_runs
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +82,7 @@ def _word_tokens(t, text: str):
 
 def _char_tokens(t, text: str):
     """One token a letter, digit or CJK character, at positions 0, 1, 2… (CharAnalyzer's)."""
-    token = t.Token
-    out, pos = [], 0
-    for i, ch in enumerate(fold(text)):
-        if ch.isalnum():
-            out.append(token(ch, pos, i, i + 1))
-            pos += 1
-    return out
+    return [t.Token(ch, pos, i, i + 1) for pos, (i, ch) in enumerate(indexed_chars(text))]
 
 
 def _document(t, g: Gazette, pos: int, doc):
@@ -184,25 +178,10 @@ class Translator:
         return self.t.Query.range_query(self.schema, "day", self.t.FieldType.Unsigned, lo, hi,
                                         include_lower=inc_lo, include_upper=inc_hi)
 
-    def _run(self, node) -> str:
-        """A NEAR operand: one character, or an ordered run of characters (one phrase)."""
-        from whoosh import query as wq
-        from whoosh.query.spans import SpanNear2
-
-        if isinstance(node, wq.Term):
-            return node.text
-        if isinstance(node, SpanNear2) and node.ordered and all(isinstance(q, wq.Term) for q in node.qs):
-            return "".join(q.text for q in node.qs)
-        raise QueryError("the tantivy backend runs NEAR between two words only")
-
     def _near(self, node):
         Q, Occur = self.t.Query, self.t.Occur  # noqa: N806
-        if node.ordered or len(node.qs) != 2:
-            runs = [self._run(node)]
-        else:
-            a, b = self._run(node.qs[0]), self._run(node.qs[1])
-            self.near.append(Near(a, b, node.slop, node.mindist))
-            runs = [a, b]
+        runs, checks = near_runs(node, "tantivy")
+        self.near += checks
         parts = [(Occur.Must, self._term("chars", r) if len(r) == 1 else Q.phrase_query(self.schema, "chars", list(r)))
                  for r in runs]
         return Q.boolean_query(parts)

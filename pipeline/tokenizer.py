@@ -14,6 +14,7 @@ import re
 import sys
 import threading
 import unicodedata
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -361,6 +362,14 @@ def coarse_words(text: str, index_dir: str | None = None) -> list[str]:
     return [t.text for t in ChineseAnalyzer(index_dir)(text, mode="query")]
 
 
+def indexed_chars(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, character) of each letter, digit or CJK character of the folded text: what the
+    `chars` field holds, one token each at positions 0, 1, 2… in every engine."""
+    for i, ch in enumerate(fold(text)):
+        if ch.isalnum():
+            yield i, ch
+
+
 class CharTokenizer(Tokenizer):
     """Every letter/digit/CJK character its own token at sequential positions: a phrase of
     characters matches any substring, whatever jieba made of the words around it."""
@@ -372,9 +381,7 @@ class CharTokenizer(Tokenizer):
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
-        for i, ch in enumerate(fold(value)):
-            if not ch.isalnum():
-                continue
+        for i, ch in indexed_chars(value):
             t.text = ch
             t.boost = 1.0
             t.stopped = False

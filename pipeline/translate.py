@@ -7,7 +7,8 @@ from __future__ import annotations
 import bisect
 import re
 
-from .tokenizer import fold
+from .errors import QueryError
+from .tokenizer import indexed_chars
 
 
 def day_number(date: str, end: bool = False) -> int:
@@ -56,7 +57,7 @@ class Near:
         self.a, self.b, self.slop, self.mindist = a, b, slop, mindist
 
     def holds(self, record: dict) -> bool:
-        chars = "".join(c for c in fold("\n".join([record["title"], record["body"], record["tables"]])) if c.isalnum())
+        chars = "".join(c for _, c in indexed_chars("\n".join([record["title"], record["body"], record["tables"]])))
         starts_a = [m.start() for m in re.finditer(f"(?={re.escape(self.a)})", chars)]
         starts_b = [m.start() for m in re.finditer(f"(?={re.escape(self.b)})", chars)]
         for sa in starts_a:  # b after a: b starts in [end of a + mindist, end of a + slop]
@@ -69,3 +70,23 @@ class Near:
             if k < len(starts_b) and starts_b[k] <= sa - self.mindist - len(self.b) + 1:
                 return True
         return False
+
+
+def near_runs(node, engine: str) -> tuple[list[str], list[Near]]:
+    """A NEAR clause (SpanNear2 from search._near_clauses) as the character runs that must all
+    occur (each one character or a phrase of characters) and the distance checks on the stored
+    text; one ordered run has no check. QueryError for anything but two words."""
+    from whoosh import query as wq
+    from whoosh.query.spans import SpanNear2
+
+    def run(n) -> str:
+        if isinstance(n, wq.Term):
+            return n.text
+        if isinstance(n, SpanNear2) and n.ordered and all(isinstance(q, wq.Term) for q in n.qs):
+            return "".join(q.text for q in n.qs)
+        raise QueryError(f"the {engine} backend runs NEAR between two words only")
+
+    if node.ordered or len(node.qs) != 2:
+        return [run(node)], []
+    a, b = run(node.qs[0]), run(node.qs[1])
+    return [a, b], [Near(a, b, node.slop, node.mindist)]

@@ -30,7 +30,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from hashlib import sha1
 from urllib.parse import urlsplit
 
@@ -49,10 +49,10 @@ from .backend import (
     record_backend,
 )
 from .dictionaries import add_query_words, update_domain_dictionary
-from .errors import BackendUnavailableError, GazetteError, IndexMissingError, InputError, QueryError
+from .errors import BackendUnavailableError, GazetteError, IndexCorruptError, IndexMissingError, InputError, QueryError
 from .model import Gazette
-from .tokenizer import counting_words, fold, index_word_tokens, using_index
-from .translate import Near, day_number, day_range
+from .tokenizer import counting_words, index_word_tokens, indexed_chars, using_index
+from .translate import day_number, day_range, near_runs
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,8 @@ class TypesenseSettings:
     connection_timeout: float = 10.0  # seconds a node may take to answer before the next node is tried
     retries: int = 3  # tries over the nodes before a request fails
     retry_interval: float = 0.2  # seconds between tries
+    healthcheck_interval: float = 2.0  # seconds before a node that failed is tried again
+    settle_connection_timeout: float = 2.0  # seconds a node may take to show a write applied before it is skipped
     settle_timeout: float = 20.0  # seconds a write waits for every node to have applied it (read-your-writes)
     settle_poll: float = 0.05  # seconds between looks at a node while a write settles
     page_size: int = 250  # hits a search returns at most per request (Typesense's own limit)
@@ -81,6 +83,7 @@ class TypesenseSettings:
     all_values: int = 10_000_000  # facet values read when every gazette id or 文号 is listed
     prefix_candidates: int = 10_000  # words a word's beginning (源头*) may stand for
     weights: tuple = (("title", 3), ("body", 1), ("tables", 1), ("chars", 1))  # title counts as in the Whoosh schema
+    score_scale: float = 1e15  # Typesense's text match (a packed 64-bit rank) divided down to a score
 
 
 SETTINGS = TypesenseSettings()
@@ -117,7 +120,7 @@ def _client(nodes: list[dict], settings: TypesenseSettings = SETTINGS):
                                       hint="export TYPESENSE_API_KEY=… (the key is read from the environment only)")
     return typesense.Client({"nodes": nodes, "api_key": key, "connection_timeout_seconds": settings.connection_timeout,
                              "num_retries": settings.retries, "retry_interval_seconds": settings.retry_interval,
-                             "healthcheck_interval_seconds": 2})
+                             "healthcheck_interval_seconds": settings.healthcheck_interval})
 
 
 @contextmanager
@@ -179,7 +182,7 @@ def _document(g: Gazette, pos: int, doc) -> dict:
     out = {"id": record["key"], "record": ""}
     for name in WORD_FIELDS:
         out[name], out[name + SUB] = _words_and_sub_words(record[name])
-    out["chars"] = " ".join(c for c in fold(record["chars"]) if c.isalnum())
+    out["chars"] = " ".join(c for _, c in indexed_chars(record["chars"]))
     for name in RAW_FIELDS:
         out[name] = [v for v in record[name].split(",") if v] if name in LIST_FIELDS else record[name]
     for facet, values in facet_values(record).items():
@@ -238,6 +241,11 @@ class _Nothing:
     pass
 
 
+def _sync_of(collection: str) -> str:
+    """The side collection whose one marker document tells when a write reached every node."""
+    return f"{collection}-sync"
+
+
 def _quote(value: str) -> str:
     if "`" in value:
         raise QueryError("a filter value holds a backtick, which Typesense cannot take")
@@ -269,8 +277,7 @@ def compile_query(node):
         words = [w for w in node.words if w]
         if not words:
             return _Nothing()
-        token = words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
-        return _Search([_Text(token, frozenset([node.fieldname]))], boost=boost)
+        return _Search([_Text(_phrase_token(words), frozenset([node.fieldname]))], boost=boost)
     if isinstance(node, wq.Every):
         return _Search()
     if isinstance(node, _NullQuery):
@@ -300,22 +307,17 @@ def compile_query(node):
 
 
 def _near(node):
-    from whoosh import query as wq
+    runs, checks = near_runs(node, "typesense")
+    return _Search([_Text(_phrase_token(list(r)), frozenset(["chars"])) for r in runs], near=checks)
 
-    def run(n) -> str:
-        if isinstance(n, wq.Term):
-            return n.text
-        if hasattr(n, "qs") and all(isinstance(q, wq.Term) for q in n.qs):
-            return "".join(q.text for q in n.qs)
-        raise QueryError("the typesense backend runs NEAR between two words only")
 
-    if node.ordered or len(node.qs) != 2:
-        runs, checks = [run(node)], []
-    else:
-        runs = [run(node.qs[0]), run(node.qs[1])]
-        checks = [Near(runs[0], runs[1], node.slop, node.mindist)]
-    parts = [_Text(r if len(r) == 1 else '"' + " ".join(r) + '"', frozenset(["chars"])) for r in runs]
-    return _Search(parts, near=checks)
+def _phrase_token(words: list[str]) -> str:
+    """A q clause for words that must stand together: one word as it is, several "quoted"."""
+    return words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
+
+
+def _is_phrase(part: _Text) -> bool:
+    return part.token.startswith('"')
 
 
 def _single_text(plan) -> _Text | None:
@@ -382,14 +384,11 @@ def _one_phrase_each(s: _Search):
     """Typesense (0.24) enforces only one of several "phrases" in a q: a search with more
     becomes one search per phrase (each with the plain words), intersected; a phrase under NOT
     becomes a search of its own, subtracted."""
-    def is_phrase(p):
-        return p.token.startswith('"')
-
-    phrases = [p for p in s.parts if is_phrase(p) and not p.negated]
-    excluded = [p for p in s.parts if is_phrase(p) and p.negated]
+    phrases = [p for p in s.parts if _is_phrase(p) and not p.negated]
+    excluded = [p for p in s.parts if _is_phrase(p) and p.negated]
     if len(phrases) <= 1 and not excluded:
         return s
-    plain = [p for p in s.parts if not is_phrase(p)]
+    plain = [p for p in s.parts if not _is_phrase(p)]
     each = [_Search(plain + [ph], s.filters, s.near, s.boost) for ph in phrases] or [_Search(plain, s.filters, s.near, s.boost)]
     return _Sets(all_of=each, none_of=[_Search([_Text(p.token, p.fields)]) for p in excluded])
 
@@ -446,7 +445,7 @@ class TypesenseReader(IndexReader):
             for h in hits:
                 if limit is not None and given >= limit:
                     return
-                score = float(h.get("text_match") or 0) / 1e15 if s.parts else 1.0
+                score = float(h.get("text_match") or 0) / self.settings.score_scale if s.parts else 1.0
                 yield h["document"]["id"], score * s.boost, h["document"]
                 given += 1
             if len(hits) < per_page or page * per_page >= res.get("found", 0) or (limit is not None and given >= limit):
@@ -473,10 +472,10 @@ class TypesenseReader(IndexReader):
                         break
             return found
         ranked = self._sets(plan, flt, limit, strict)
-        documents = self._by_ids([i for i, _ in ranked], include) if include != "id" else {}
-        # an id gone since it was counted (an ingest replaced its issue meanwhile) is left out
         if include == "id":
             return [(i, score, {"id": i}) for i, score in ranked]
+        documents = self._by_ids([i for i, _ in ranked], include)
+        # an id gone since it was counted (an ingest replaced its issue meanwhile) is left out
         return [(i, score, documents[i]) for i, score in ranked if i in documents]
 
     def _sets(self, plan: _Sets, flt, limit, strict: bool = False) -> list[tuple[str, float]]:
@@ -591,11 +590,15 @@ class TypesenseBackend(SearchBackend):
     def __init__(self, index_dir, url: str | None = None):
         super().__init__(index_dir, url)
         self._client_ = None
+        self._record_ = None
 
     @property
     def _record(self) -> dict:
-        record = backend_record(self.index_dir)
-        return record if record.get("backend") == self.name else {}
+        """index/backend.json, read once (every request names the collection); _create renews it."""
+        if self._record_ is None:
+            record = backend_record(self.index_dir)
+            self._record_ = record if record.get("backend") == self.name else {}
+        return self._record_
 
     @property
     def nodes(self) -> list[dict]:
@@ -615,8 +618,6 @@ class TypesenseBackend(SearchBackend):
     def collection_name(self) -> str | None:
         name = self._record.get("collection")
         if name is not None and not COLLECTION_RE.fullmatch(str(name)):
-            from .errors import IndexCorruptError
-
             raise IndexCorruptError(f"{self.index_dir / 'backend.json'} names no collection of this tool ({name!r})")
         return name
 
@@ -681,9 +682,10 @@ class TypesenseBackend(SearchBackend):
         name = f"{self._home_prefix()}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
         with _talking("creating the collection"):
             self.client.collections.create(_schema(name))
-            self.client.collections.create({"name": f"{name}-sync", "fields": [{"name": "token", "type": "string"}]})
+            self.client.collections.create({"name": _sync_of(name), "fields": [{"name": "token", "type": "string"}]})
         url = ",".join(f"{n['protocol']}://{n['host']}:{n['port']}" for n in self.nodes)
         record_backend(self.index_dir, self.name, collection=name, url=url)
+        self._record_ = None
 
     def _send(self, gazettes: Iterable[Gazette]) -> None:
         docs = [_document(g, pos, d) for g in gazettes for pos, d in enumerate(g.documents)]
@@ -699,19 +701,22 @@ class TypesenseBackend(SearchBackend):
         """Wait until every node has applied the writes so far: a marker written last is read
         back from each node (Raft applies a log in order). A node that does not answer is
         skipped: it catches up when it is back."""
+        from typesense.exceptions import ObjectNotFound
+
         token = uuid.uuid4().hex
-        sync = f"{self.collection_name}-sync"
+        sync = _sync_of(self.collection_name)
         with _talking("indexing"):
             self.client.collections[sync].documents.upsert({"id": "sync", "token": token})
         deadline = time.monotonic() + self.settings.settle_timeout
         for node in self.nodes:
-            one = _client([node], TypesenseSettings(connection_timeout=2.0, retries=0))
+            one = _client([node], replace(self.settings, connection_timeout=self.settings.settle_connection_timeout,
+                                          retries=0))
             while True:
                 try:
                     if one.collections[sync].documents["sync"].retrieve().get("token") == token:
                         break
                 except Exception as exc:  # not there yet, or the node is down
-                    if "ObjectNotFound" not in type(exc).__name__:
+                    if not isinstance(exc, ObjectNotFound):
                         log.info("node %s:%s did not answer (%s); not waited for", node["host"], node["port"], exc)
                         break
                 if time.monotonic() > deadline:
@@ -750,7 +755,7 @@ class TypesenseBackend(SearchBackend):
         if not name.startswith(self._home_prefix()):  # made by the home this one was copied from
             log.warning("the replaced collection %s belongs to another home (this one is a copy); left in place", name)
             return
-        for n in (name, f"{name}-sync"):
+        for n in (name, _sync_of(name)):
             try:
                 with _talking("dropping the replaced collection"):
                     self.client.collections[n].delete()
@@ -765,9 +770,8 @@ class TypesenseBackend(SearchBackend):
     def stats(self) -> IndexStats:
         with _talking("stats"):
             n_docs = int(self.collection.retrieve().get("num_documents", 0))
-            res = self.search({"q": "*", "query_by": "title", "per_page": 0,
-                                                    "facet_by": "n_tables,gazette",
-                                                    "max_facet_values": self.settings.all_values})
+            res = self.search({"q": "*", "query_by": "title", "per_page": 0, "facet_by": "n_tables,gazette",
+                               "max_facet_values": self.settings.all_values})
         by_field = {f["field_name"]: f for f in res.get("facet_counts", [])}
         tables = int((by_field.get("n_tables", {}).get("stats") or {}).get("sum", 0) or 0)
         gazettes = len(by_field.get("gazette", {}).get("counts", []))

@@ -154,7 +154,6 @@ class WhooshReader(IndexReader):
     def _within(self, q, flt):
         """Whoosh does not implement Or(minmatch=m) (its docs say so; it matches any clause):
         the documents matching at least m clauses are counted here and become the filter."""
-
         if not (isinstance(q, Or) and (q.minmatch or 0) > 1):
             return flt
         hits: Counter = Counter()

@@ -151,6 +151,19 @@ def test_a_reindex_builds_a_new_collection_and_drops_the_old(cluster, homes):
     assert _numbers(gazette("search", "消费券", "--format", "json", home=home))[:1] == ["城政办发〔2023〕18号"]
 
 
+def test_a_copy_of_a_home_never_drops_the_originals_collection(cluster, homes, tmp_path):
+    import shutil
+
+    original = homes["typesense"]
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy, symlinks=True)
+    live = json.loads((original / "index" / "backend.json").read_text(encoding="utf-8"))["collection"]
+    r = gazette("reindex", home=copy)
+    assert r.exit_code == 0, r.output
+    assert live in _collections(cluster)
+    assert _numbers(gazette("search", "消费券", "--format", "json", home=original))[:1] == ["城政办发〔2023〕18号"]
+
+
 def test_an_unreachable_server_and_a_missing_key_are_one_line_each(cluster, tmp_path, monkeypatch):
     from support.typesense_cluster import _free_ports
 
