@@ -73,6 +73,7 @@ class StoredMeta:
     n_tables: int
     page_marks: list[list[int]]
     ocr_share: float = 0.0  # the share of the document's text read by OCR
+    folds: str | None = None  # tokenizer.fold_changes of title, body and tables (None: not recorded)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,6 +88,8 @@ class StoredMeta:
 
 def document_fields(g: Gazette, pos: int, doc: Document) -> dict:
     """One document's record in the index: what is searched, filtered on, and shown."""
+    from .tokenizer import fold_changes
+
     tables = table_text(doc)
     return {
         "key": f"{g.gazette.id}#{pos}",
@@ -106,7 +109,7 @@ def document_fields(g: Gazette, pos: int, doc: Document) -> dict:
             issuers=doc.issuers, category=doc.category, gazette_title=g.gazette.title,
             gazette_year=g.gazette.year, gazette_number=g.gazette.number, page_start=doc.page_start,
             page_end=doc.page_end, pdf_page_start=doc.pdf_page_start, n_tables=len(doc.tables),
-            page_marks=doc.page_marks, ocr_share=doc.ocr_share,
+            page_marks=doc.page_marks, ocr_share=doc.ocr_share, folds=fold_changes(doc.title, doc.body, tables),
         ).to_dict(),
     }
 

@@ -27,7 +27,7 @@ from .ocr import OcrOptions
 from .pages import check_engine, page_chunks, page_count, read_pages
 from .parser import file_sha256, parse_pages
 from .settings import DEFAULT
-from .tokenizer import base_jieba, import_jieba
+from .tokenizer import import_segmenter, words_of
 from .workers import Budget, run_tasks
 
 log = logging.getLogger(__name__)
@@ -211,7 +211,7 @@ def ingest(paths: list[str | Path], home: Home, jobs: int | None = None, force: 
         # half-imported by the thread at the moment of a fork would stay locked in the worker
         import pdfplumber  # noqa: F401
 
-        import_jieba()
+        import_segmenter()
 
         threading.Thread(target=_load_dictionary, args=(home,), daemon=True, name="jieba").start()
     for path, sha, pages, outcome in _parse_all(todo, jobs, progress, budget or Budget(), ocr_options, engine,
@@ -295,12 +295,12 @@ def _gazette_or_error(read, path: Path, sha: str):
 
 
 def _load_dictionary(home: Home) -> None:
-    """jieba's dictionary (a second or more of work) loads here while the workers read pages,
-    instead of after them; the indexing waits for it (tokenizer.base_jieba holds a lock). It
-    imports nothing (ingest did), so a worker forked meanwhile finds no import lock held."""
+    """The index's segmenter and its dictionary (a fraction of a second with jieba-rs, a second
+    or more with jieba) load here while the workers read pages, instead of after them; the
+    indexing waits for it (the tokenizer holds a lock). It imports nothing (ingest did), so a
+    worker forked meanwhile finds no import lock held."""
     try:
-        home.cache.mkdir(parents=True, exist_ok=True)
-        base_jieba(str(home.cache))
+        words_of(home.index).index_tokenizer()
     except Exception:  # the indexing loads it again and reports what is wrong
         log.debug("loading the dictionary early failed", exc_info=True)
 

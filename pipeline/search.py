@@ -5,6 +5,7 @@ A 文号 lookup (--number, or a 文号 typed as the query) and listing by filter
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -189,23 +190,27 @@ def _highlight_strings(q) -> list[str]:
     return sorted({s for s in found if s}, key=len, reverse=True)
 
 
-def find_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
-    """Non-overlapping [start, end) of the needles in text, matched after normalization;
-    where two overlap, the earlier (then the longer) wins."""
-    from .tokenizer import fold
+def find_spans(text: str, needles: list[str], folds: str | None = None) -> list[tuple[int, int]]:
+    """Non-overlapping [start, end) of the needles in text, matched after normalization (folds:
+    the text's tokenizer.fold_changes when known); where two overlap, the earlier (then the
+    longer) wins."""
+    from .tokenizer import fold_known
 
-    folded = fold(text)
-    found: list[tuple[int, int]] = []
+    folded = fold_known(text, folds)
+    found: list[tuple[int, int]] = []  # (start, -length): sorted, the earlier then the longer first
     for needle in needles:
+        n = len(needle)
         start = folded.find(needle)
         while start >= 0:
-            found.append((start, start + len(needle)))
+            found.append((start, -n))
             start = folded.find(needle, start + 1)
-    found.sort(key=lambda s: (s[0], -s[1]))
+    found.sort()
     spans: list[tuple[int, int]] = []
-    for a, b in found:
-        if not spans or a >= spans[-1][1]:
-            spans.append((a, b))
+    end = -1
+    for a, minus_n in found:
+        if a >= end:
+            end = a - minus_n
+            spans.append((a, end))
     return spans
 
 
@@ -215,14 +220,12 @@ def make_snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_C
         piece = text[:width].replace("\n", " ")
         return piece + ("…" if len(text) > width else ""), [], None
     lead = width // 5
-    best_i, best_count, j = 0, 0, 0
+    ends = [b for _, b in spans]  # sorted too: the spans do not overlap
+    best_i, best_count = 0, 0
     for i, (a, _) in enumerate(spans):  # windows start a little before each match
-        lo = max(0, a - lead)
-        j = max(j, i)
-        while j < len(spans) and spans[j][1] <= lo + width:
-            j += 1
-        if j - i > best_count:
-            best_i, best_count = i, j - i
+        count = bisect_right(ends, max(0, a - lead) + width) - i  # the matches inside the window
+        if count > best_count:
+            best_i, best_count = i, count
     lo = max(0, spans[best_i][0] - lead)
     hi = min(len(text), lo + width)
     prefix = "…" if lo > 0 else ""
@@ -248,7 +251,7 @@ def _hit(fields: dict, score: float, needles: list[str]) -> Hit:
     first_offset = None
     for name in ("body", "tables", "title"):  # the snippet comes from the first field that matches
         source = fields.get(name, "")
-        spans = find_spans(source, needles) if needles else []
+        spans = find_spans(source, needles, meta.folds) if needles else []
         if spans:
             text, marks, offset = make_snippet(source, spans)
             if name == "body":
@@ -373,13 +376,13 @@ def find_document(index: SearchBackend | Path, number: str) -> list[dict]:
 def query_needles(index: SearchBackend | Path, text: str) -> list[str]:
     """The strings a query marks in a text (its terms and phrases, nothing under NOT)."""
     from .tokenizer import using_index
-    from .whoosh_backend import make_schema
+    from .whoosh_backend import query_schema
 
     if not text or not text.strip() or normalize_doc_number(text):
         return []
     backend = backend_of(index)
     with using_index(backend.index_dir):
-        q, _ = _parse_query(make_schema(), text.strip())
+        q, _ = _parse_query(query_schema(), text.strip())
         return _highlight_strings(q)
 
 

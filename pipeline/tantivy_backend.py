@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +50,11 @@ WRITER_HEAP = 64_000_000  # bytes the writer buffers before it writes a segment 
 BUILD_BATCH = 20  # gazettes whose domain words are learnt before their text is indexed, in a build
 FACET_BUCKETS = 65_000  # facet values counted per field (every one a real archive has)
 LOCK_POLL = 0.1  # seconds between tries for a writer held by another process
+OPEN_INDEXES = 4  # indexes a process keeps open between searches (opening one costs ~1.5 ms a search)
+
+
+_kept: OrderedDict[str, tuple] = OrderedDict()  # index folder -> (meta.json stamp, index, searcher)
+_kept_lock = threading.Lock()
 
 
 def _tantivy():
@@ -189,11 +196,11 @@ class Translator:
 
 class TantivyReader(IndexReader):
     def __init__(self, index, searcher):
-        from .whoosh_backend import make_schema as whoosh_schema
+        from .whoosh_backend import query_schema
 
         self.t = _tantivy()
         self.index, self.s = index, searcher
-        self.schema = whoosh_schema()  # queries are parsed as for Whoosh, then translated
+        self.schema = query_schema()  # queries are parsed as for Whoosh, then translated
         self._num_docs = max(1, searcher.num_docs)
 
     def _query(self, q, flt):
@@ -303,11 +310,35 @@ class TantivyBackend(SearchBackend):
         except ValueError as exc:
             raise IndexCorruptError(f"the index in {self.index_dir} is damaged ({exc})") from exc
 
+    def _searcher(self):
+        """(index, searcher) of the last commit: kept open in the process while the index's
+        meta.json (rewritten by every commit, by rename) is the same file."""
+        key = str(self._dir)
+        try:
+            st = (self._dir / "meta.json").stat()
+        except OSError:
+            stamp = None
+        else:
+            stamp = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+        with _kept_lock:
+            kept = _kept.get(key)
+            if stamp is not None and kept and kept[0] == stamp:
+                _kept.move_to_end(key)
+                return kept[1], kept[2]
+        index = self._open()
+        searcher = index.searcher()
+        if stamp is not None:  # stat before the open: a commit in between only costs a reopen later
+            with _kept_lock:
+                _kept[key] = (stamp, index, searcher)
+                _kept.move_to_end(key)
+                while len(_kept) > OPEN_INDEXES:
+                    _kept.popitem(last=False)
+        return index, searcher
+
     @contextmanager
     def reader(self):
         try:
-            index = self._open()
-            searcher = index.searcher()
+            index, searcher = self._searcher()
         except GazetteError:
             raise
         except Exception as exc:

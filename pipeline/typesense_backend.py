@@ -397,11 +397,11 @@ def _one_phrase_each(s: _Search):
 
 class TypesenseReader(IndexReader):
     def __init__(self, backend: TypesenseBackend):
-        from .whoosh_backend import make_schema as whoosh_schema
+        from .whoosh_backend import query_schema
 
         self.b = backend
         self.settings = backend.settings
-        self.schema = whoosh_schema()  # queries are parsed as for Whoosh, then compiled
+        self.schema = query_schema()  # queries are parsed as for Whoosh, then compiled
 
     # one search, page by page
     def _params(self, s: _Search, flt: list[str]) -> dict:

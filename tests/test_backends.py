@@ -102,6 +102,31 @@ def test_replacing_and_removing_an_issue_leaves_no_trace(tmp_path, sample_gazett
     assert {h.gazette for h in store.search("垃圾分类", limit=None).hits} == {"x-2024"}
 
 
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
+def test_a_search_sees_every_commit_and_rebuild_before_it(tmp_path, sample_gazette, backend):
+    """tantivy keeps an index open between searches: a search after a write by another handle, a
+    removal, and a rebuild into a new folder each sees the index as it is now."""
+    store = GazetteStore(tmp_path / "home", backend=backend)
+    first, second = sample_gazette, _issue(sample_gazette, "x-2024", 2024)
+    for g in (first, second):
+        g.save(store.home.parsed_file(g.gazette.id))
+    store.home.search_backend().replace_gazettes([first])
+
+    def found():
+        return {h.gazette for h in store.search("垃圾分类", limit=None).hits}
+
+    assert found() == {first.gazette.id}
+    GazetteStore(tmp_path / "home").home.search_backend().replace_gazettes([second])  # another handle writes
+    assert found() == {first.gazette.id, second.gazette.id}
+    store.home.search_backend().replace_gazettes([], remove_ids=[first.gazette.id])
+    assert found() == {second.gazette.id}
+    store.reindex()  # built beside, then swapped in
+    assert found() == {first.gazette.id, second.gazette.id}
+    store.home.parsed_file(first.gazette.id).unlink()
+    store.reindex()
+    assert found() == {second.gazette.id}
+
+
 def test_the_engine_belongs_to_the_home(tmp_path, sample_gazette):
     pytest.importorskip("tantivy")
     home = tmp_path / "home"

@@ -1,5 +1,7 @@
 """The jieba analyzer: sequential positions, offsets into the text as printed, normalization."""
 
+from functools import lru_cache
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,3 +97,82 @@ def test_a_moved_home_searches_as_before(tmp_path):
     variant_b(str(pdf2))
     assert moved.ingest([pdf2], jobs=1).counts["added"] == 1  # writes go to the new place
     assert not (tmp_path / "first").exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60), st.text(max_size=20))
+def test_fold_known_is_fold(text, other):
+    """A hit's text folded with its document's stored fold_changes equals fold(); changes taken
+    from a larger text (title + body + tables) do too, and no changes known means fold it all."""
+    from pipeline.tokenizer import fold_changes, fold_known
+
+    assert fold_known(text, fold_changes(text)) == fold(text)
+    assert fold_known(text, fold_changes(other, text)) == fold(text)
+    assert fold_known(text, None) == fold(text)
+
+
+def test_fold_changes_lists_the_changed_characters():
+    from pipeline.tokenizer import fold_changes, fold_known
+
+    changes = fold_changes("关于（试行）的通知", "中小學生ＡＢＣ")
+    assert set(changes) == set("（）學ＡＢＣ")
+    assert fold_known("中小學生（ＡＢＣ）", changes) == "中小学生(abc)"
+    assert fold_changes("中小学生") == ""
+
+
+# -- jieba-rs (rjieba) segments as jieba does ---------------------------------------------------
+
+JIEBA_ALPHABET = "0123456789-.%+#&_abcXYZ 中国人民政府办公室关于印发生活垃圾分类的通知年月日第号，。（）\n\r𠀀鿖"
+
+
+@lru_cache(maxsize=1)
+def _segmenters():
+    from pipeline.tokenizer import FastJieba, base_jieba
+
+    return FastJieba(), base_jieba()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.text(alphabet=JIEBA_ALPHABET, max_size=40)))
+def test_jieba_rs_segments_as_jieba_does(text):
+    """The index's segmenter (jieba-rs) gives jieba's words and offsets, with and without HMM,
+    for any text: blocks cut by jieba's own pattern, runs like 0353-5698986 split as jieba does."""
+    fast, slow = _segmenters()
+    for hmm in (True, False):
+        assert list(fast.tokenize(text, hmm)) == [tuple(t) for t in slow.tokenize(text, HMM=hmm)]
+
+
+def _index_tokens(index_dir, text, fast, monkeypatch):
+    import pipeline.tokenizer as tokenizer
+
+    monkeypatch.setattr(tokenizer, "FAST_SEGMENTER", fast)
+    tokenizer._open.pop(index_dir.resolve(), None)  # a new IndexWords: the segmenter is made again
+    tk = tokenizer.words_of(index_dir).index_tokenizer()
+    assert isinstance(tk, tokenizer.FastJieba) == fast
+    return tokenizer.word_tokens(tk, fold(text))
+
+
+def test_both_segmenters_give_the_same_tokens_as_domain_words_change(tmp_path, sample_gazette, monkeypatch):
+    """With the index's domain words added, changed and removed, jieba-rs and jieba give the
+    same tokens (jieba's total kept as the sum of frequencies, as jieba-rs keeps it)."""
+    text = "\n".join(d.body for d in sample_gazette.documents)
+    userdict = tmp_path / "userdict.txt"
+    versions = ["源头单位 1003\n实施方案 1\n烟火气 1500\n", "源头单位 5\n实施方案 1\n烟火气 1500\n中国 7\n", "烟火气 3\n"]
+    for words in versions:
+        userdict.write_text(words, encoding="utf-8")
+        fast = _index_tokens(tmp_path, text, True, monkeypatch)
+        assert fast == _index_tokens(tmp_path, text, False, monkeypatch)
+        assert any(w == "烟火气" for w, *_ in fast)
+
+
+def test_a_new_domain_word_is_a_sub_word_at_once(tmp_path):
+    """Sub-words are remembered per word; a word added to the dictionary shows among them."""
+    from pipeline.tokenizer import word_tokens, words_of
+
+    def subs():
+        tk = words_of(tmp_path).index_tokenizer()
+        return {w for w, *_ in word_tokens(tk, "实施方案")}
+
+    assert "实施方案" in subs() and "施方" not in subs()
+    (tmp_path / "userdict.txt").write_text("施方 1\n", encoding="utf-8")
+    assert {"实施方案", "施方"} <= subs()
