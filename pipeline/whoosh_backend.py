@@ -7,14 +7,18 @@ reads (Whoosh's memory-map path copies most of the index into memory on every op
 from __future__ import annotations
 
 import json
+import logging
+import pickle
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.formats import Positions
 from whoosh.index import LockError
 from whoosh.matching import NullMatcher, WrappingMatcher
 from whoosh.query import Or, Phrase, Term, WrappingQuery
@@ -38,8 +42,12 @@ from .errors import GazetteError, IndexCorruptError, IndexLockedError, IndexMiss
 from .model import Gazette
 from .tokenizer import CharAnalyzer, ChineseAnalyzer, counting_words, index_word_tokens, indexed_chars, using_index
 
+log = logging.getLogger(__name__)
+
 BUILD_BATCH = 20  # gazettes whose domain words are learnt before their text is indexed, in a build
 WRITER_LIMIT_MB = 128  # postings a writer holds in memory before it spills them to disk
+SCORED_FIELDS = ("title", "body", "tables", "chars")  # the text fields BM25F weighs by their length
+_UINT_BYTES = 4  # the length Whoosh's Positions format writes before the pickled deltas (pack_uint)
 
 
 class _TokensText(TEXT):
@@ -132,14 +140,31 @@ class _ConsecutiveMatcher(SpanNear2.SpanNear2Matcher):
     span-by-span scan, which builds a Span object per position and is most of a phrase query's
     time on a large index."""
 
+    def __init__(self, ms, plain_positions: bool = False, **span_settings):
+        self._positions = _decode_positions if plain_positions else _whoosh_positions
+        super().__init__(ms, **span_settings)  # finds the first match's spans already
+
     def _get_spans(self):
         first, *rest = self.ms
-        starts = set(first.value_as("positions"))
+        starts = set(self._positions(first))
         for k, m in enumerate(rest, 1):
             if not starts:
                 return []
-            starts.intersection_update(p - k for p in m.value_as("positions"))
+            starts.intersection_update(p - k for p in self._positions(m))
         return [Span(p, p + len(rest)) for p in sorted(starts)]
+
+
+def _whoosh_positions(m) -> Iterable[int]:
+    return m.value_as("positions")
+
+
+def _decode_positions(m) -> Iterable[int]:
+    """A posting's positions in Whoosh's Positions format (a length, then the pickled deltas),
+    decoded as formats.Positions.decode_positions does, without a Python loop per position."""
+    raw = m.value()
+    if not raw.endswith(b"."):
+        raw += b"."
+    return accumulate(pickle.loads(raw[_UINT_BYTES:]))
 
 
 class _TermRun(SpanNear2):
@@ -154,7 +179,8 @@ class _TermRun(SpanNear2):
             return NullMatcher()
         if not all(m.supports("positions") for m in ms):
             return super().matcher(searcher, context)
-        return _ConsecutiveMatcher(ms, slop=1, ordered=True, mindist=1)
+        plain = all(type(searcher.schema[q.fieldname].format) is Positions for q in self.qs)
+        return _ConsecutiveMatcher(ms, plain_positions=plain, slop=1, ordered=True, mindist=1)
 
 
 def _is_run(node) -> bool:
@@ -188,6 +214,37 @@ class _Boosted(WrappingQuery):
     def matcher(self, searcher, context=None):
         m = self.child.matcher(searcher, context)
         return WrappingMatcher(m, boost=self.boost) if m.is_active() else m
+
+
+class _LoadedLengths:
+    """A segment's one-byte field-length column, read whole: BM25F asks it for the length of
+    every document it scores, and Whoosh's column reader (plain file reads, see _storage) would
+    read one byte a call."""
+
+    def __init__(self, column):
+        self._bytes = column._dbfile.get(column._basepos, column._count)
+        self._default = column._default
+
+    def __getitem__(self, docnum: int) -> int:
+        return self._bytes[docnum] if docnum < len(self._bytes) else self._default
+
+
+def _load_lengths(searcher) -> None:
+    """Give each segment of the searcher its text fields' length columns in memory (an
+    index's few kilobytes a field per thousand documents). Whoosh keeps these readers in a
+    private cache; where its internals are not as expected, scoring reads them as before."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    try:
+        for leaf, _ in searcher.reader().leaf_readers():
+            perdoc = leaf._perdoc
+            for name in SCORED_FIELDS:
+                lenfield = _lenfield(name)
+                column = perdoc._cached_reader(lenfield, LENGTHS_COLUMN)
+                if column is not None and getattr(column, "_fixedlen", None) == 1:
+                    perdoc._readers[lenfield] = _LoadedLengths(column)
+    except AttributeError:
+        log.debug("field lengths not loaded: Whoosh's readers differ", exc_info=True)
 
 
 class WhooshReader(IndexReader):
@@ -295,6 +352,7 @@ class WhooshBackend(SearchBackend):
         except Exception as exc:
             raise IndexCorruptError(f"the index in {self.index_dir} is damaged ({type(exc).__name__}: {exc})") from exc
         with searcher:
+            _load_lengths(searcher)
             yield WhooshReader(searcher)
 
     def _writer(self, ix, timeout: float):

@@ -244,6 +244,25 @@ def test_whoosh_facets_from_columns_equal_those_from_stored_fields(engines):
     assert from_columns[0] == 36 and from_columns[1]["year"] == {"2023": 18, "2024": 17, "—": 1}
 
 
+def test_whoosh_scores_with_field_lengths_in_memory_equal_whooshs_own(engines, monkeypatch):
+    """The searcher's length columns are read whole (pipeline.whoosh_backend._load_lengths);
+    every document and score stays as with Whoosh's own column readers."""
+    import pipeline.whoosh_backend as wb
+
+    store = engines["whoosh"]
+    with store.home.search_backend().reader() as r:
+        leaf = r.s.reader().leaf_readers()[0][0]
+        assert any(isinstance(c, wb._LoadedLengths) for c in leaf._perdoc._readers.values())
+
+    def scored():
+        return [[(h.gazette, h.position, h.score) for h in store.search(q, limit=None).hits]
+                for q in ("垃圾分类", "妇女 儿童", '"进出平衡"', "title:免职", "义井镇瀑里村")]
+
+    loaded = scored()
+    monkeypatch.setattr(wb, "_load_lengths", lambda searcher: None)
+    assert scored() == loaded and all(loaded)
+
+
 @pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_a_second_writer_waits_then_fails_clearly(tmp_path, sample_gazette, backend):
     from pipeline.backend import backend_class
