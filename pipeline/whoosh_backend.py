@@ -231,20 +231,26 @@ class _LoadedLengths:
 
 def _load_lengths(searcher) -> None:
     """Give each segment of the searcher its text fields' length columns in memory (an
-    index's few kilobytes a field per thousand documents). Whoosh keeps these readers in a
-    private cache; where its internals are not as expected, scoring reads them as before."""
+    index's few kilobytes a field per thousand documents)."""
+    for leaf, _ in searcher.reader().leaf_readers():
+        _loaded_lengths(leaf._perdoc)
+
+
+def _loaded_lengths(perdoc):
+    """A segment's per-document reader with its text fields' length columns read whole. Whoosh
+    keeps these column readers in a private cache; where its internals are not as expected,
+    lengths are read as before."""
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 
     try:
-        for leaf, _ in searcher.reader().leaf_readers():
-            perdoc = leaf._perdoc
-            for name in SCORED_FIELDS:
-                lenfield = _lenfield(name)
-                column = perdoc._cached_reader(lenfield, LENGTHS_COLUMN)
-                if column is not None and getattr(column, "_fixedlen", None) == 1:
-                    perdoc._readers[lenfield] = _LoadedLengths(column)
+        for name in SCORED_FIELDS:
+            lenfield = _lenfield(name)
+            column = perdoc._cached_reader(lenfield, LENGTHS_COLUMN)
+            if column is not None and getattr(column, "_fixedlen", None) == 1:
+                perdoc._readers[lenfield] = _LoadedLengths(column)
     except AttributeError:
         log.debug("field lengths not loaded: Whoosh's readers differ", exc_info=True)
+    return perdoc
 
 
 class WhooshReader(IndexReader):
@@ -357,9 +363,14 @@ class WhooshBackend(SearchBackend):
 
     def _writer(self, ix, timeout: float):
         try:
-            return ix.writer(timeout=timeout, limitmb=WRITER_LIMIT_MB)
+            w = ix.writer(timeout=timeout, limitmb=WRITER_LIMIT_MB)
         except LockError as exc:
             raise IndexLockedError(f"the index is locked by another writer (waited {timeout:.0f} s)") from exc
+        # the new segment's postings are written with each document's field length, read from
+        # the length columns just written: one read of each column instead of one per posting
+        per_document_reader = w.per_document_reader
+        w.per_document_reader = lambda: _loaded_lengths(per_document_reader())
+        return w
 
     def replace_gazettes(self, gazettes, remove_ids=(), timeout=LOCK_TIMEOUT):
         ix = self._open(create=True)

@@ -249,10 +249,18 @@ def test_whoosh_scores_with_field_lengths_in_memory_equal_whooshs_own(engines, m
     every document and score stays as with Whoosh's own column readers."""
     import pipeline.whoosh_backend as wb
 
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
     store = engines["whoosh"]
     with store.home.search_backend().reader() as r:
         leaf = r.s.reader().leaf_readers()[0][0]
-        assert any(isinstance(c, wb._LoadedLengths) for c in leaf._perdoc._readers.values())
+        n = leaf.doc_count_all()
+        for name in wb.SCORED_FIELDS:  # the same length for every document, and past the end
+            loaded = leaf._perdoc._readers[_lenfield(name)]
+            assert isinstance(loaded, wb._LoadedLengths)
+            column = leaf._perdoc.column_reader(_lenfield(name), LENGTHS_COLUMN)
+            assert [loaded[d] for d in range(n + 2)] == [column[d] for d in range(n + 2)]
+            assert any(loaded[d] for d in range(n))
 
     def scored():
         return [[(h.gazette, h.position, h.score) for h in store.search(q, limit=None).hits]
