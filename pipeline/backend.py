@@ -236,6 +236,11 @@ class SearchBackend(ABC):
                 out.extend({f["gazette"] for f in r.documents("number", number)})
         return out
 
+    def release(self) -> None:
+        """Close what this process keeps open of the index between searches, before its folder
+        is moved away or deleted."""
+        return None
+
     def discard(self) -> None:
         """Let go of what the index holds outside its folder (a server's collection), once a
         rebuild has replaced it; the folder itself is removed by the caller."""
@@ -363,6 +368,7 @@ def rebuild(index_dir: Path, name: str, gazettes: Callable[[], Iterable[Gazette]
     (new / COMPLETE_MARK).write_text("", encoding="utf-8")
     old = _beside(index_dir, ".old")
     shutil.rmtree(old, ignore_errors=True)
+    _release(index_dir)
     if index_dir.exists():
         os.replace(index_dir, old)
     try:
@@ -374,6 +380,16 @@ def rebuild(index_dir: Path, name: str, gazettes: Callable[[], Iterable[Gazette]
     _discard(old)
     shutil.rmtree(old, ignore_errors=True)
     return n
+
+
+def _release(index_dir: Path) -> None:
+    """This process's open handles on the index about to be replaced are closed first."""
+    try:
+        built = recorded_backend(index_dir) if index_dir.exists() else None
+        if built:
+            backend_class(built)(index_dir).release()
+    except Exception:  # an unreadable record: nothing of it was kept open
+        return
 
 
 def _discard(old: Path) -> None:

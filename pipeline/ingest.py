@@ -27,7 +27,7 @@ from .ocr import OcrOptions
 from .pages import check_engine, page_chunks, page_count, read_pages
 from .parser import file_sha256, parse_pages
 from .settings import DEFAULT
-from .tokenizer import import_segmenter, words_of
+from .tokenizer import base_jieba, fast_segmenter_installed, import_segmenter, words_of
 from .workers import Budget, run_tasks
 
 log = logging.getLogger(__name__)
@@ -300,6 +300,9 @@ def _load_dictionary(home: Home) -> None:
     indexing waits for it (the tokenizer holds a lock). It imports nothing (ingest did), so a
     worker forked meanwhile finds no import lock held."""
     try:
+        if not fast_segmenter_installed():  # jieba's own cache belongs in the home, not in /tmp
+            home.cache.mkdir(parents=True, exist_ok=True)
+            base_jieba(str(home.cache))
         words_of(home.index).index_tokenizer()
     except Exception:  # the indexing loads it again and reports what is wrong
         log.debug("loading the dictionary early failed", exc_info=True)

@@ -53,7 +53,7 @@ LOCK_POLL = 0.1  # seconds between tries for a writer held by another process
 OPEN_INDEXES = 4  # indexes a process keeps open between searches (opening one costs ~1.5 ms a search)
 
 
-_kept: OrderedDict[str, tuple] = OrderedDict()  # index folder -> (meta.json stamp, index, searcher)
+_kept: OrderedDict[str, tuple] = OrderedDict()  # index folder -> (meta.json bytes, index, searcher)
 _kept_lock = threading.Lock()
 
 
@@ -312,14 +312,12 @@ class TantivyBackend(SearchBackend):
 
     def _searcher(self):
         """(index, searcher) of the last commit: kept open in the process while the index's
-        meta.json (rewritten by every commit, by rename) is the same file."""
-        key = str(self._dir)
+        meta.json (rewritten by every commit: its segments and opstamp) reads the same."""
+        key = str(self._dir.resolve())
         try:
-            st = (self._dir / "meta.json").stat()
+            stamp = (self._dir / "meta.json").read_bytes()
         except OSError:
             stamp = None
-        else:
-            stamp = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
         with _kept_lock:
             kept = _kept.get(key)
             if stamp is not None and kept and kept[0] == stamp:
@@ -334,6 +332,10 @@ class TantivyBackend(SearchBackend):
                 while len(_kept) > OPEN_INDEXES:
                     _kept.popitem(last=False)
         return index, searcher
+
+    def release(self) -> None:
+        with _kept_lock:
+            _kept.pop(str(self._dir.resolve()), None)
 
     @contextmanager
     def reader(self):

@@ -146,24 +146,31 @@ class FastJieba:
 
         self.rs = rjieba.Jieba()
         self.FREQ = self  # FREQ.get(word): truthy for a dictionary word, as jieba's FREQ
+        # jieba-rs segments without the GIL and refuses a word added meanwhile ("already
+        # borrowed"): a search thread may segment while an ingest thread adds domain words
+        self._lock = threading.Lock()
         jieba = import_jieba()
         self._han, self._skip = jieba.re_han_default, jieba.re_skip_default
 
     def get(self, word: str, default=None):
-        return 1 if self.rs.has_word(word) else default
+        with self._lock:
+            return 1 if self.rs.has_word(word) else default
 
     def set_word(self, word: str, freq: int) -> None:
-        self.rs.add_word(word, freq, None)  # replaces the word's frequency; the total follows
+        with self._lock:
+            self.rs.add_word(word, freq, None)  # replaces the word's frequency; the total follows
 
     def tokenize(self, text: str, HMM: bool = True) -> Iterator[tuple[str, int, int]]:  # noqa: N803 - jieba's name
-        has_word, han, skip = self.rs.has_word, self._han, self._skip
+        han, skip, lock = self._han, self._skip, self._lock
         at = 0
         for block in han.split(text):  # as jieba.Tokenizer.cut does
             if not block:
                 continue
             if han.match(block):
-                for word, start, end in self.rs.tokenize(block, "default", HMM):
-                    if end - start > 1 and not _HAN_RE.search(word) and not has_word(word):
+                with lock:
+                    words = self.rs.tokenize(block, "default", HMM)
+                for word, start, end in words:
+                    if end - start > 1 and not _HAN_RE.search(word) and not self.get(word):
                         i = at + start
                         for part in _SKIP_RE.split(word):
                             if part:
@@ -199,13 +206,21 @@ def _fast_segmenter() -> FastJieba | None:
 
 
 def import_segmenter() -> None:
-    """Import the index-time segmenter's modules now (before worker processes are forked)."""
+    """Import the index-time segmenter's modules now (before worker processes are forked;
+    importing rjieba loads its own default dictionary, about 0.1 s)."""
     import_jieba()
-    if FAST_SEGMENTER:
-        try:
-            import rjieba  # noqa: F401
-        except ImportError:
-            pass
+    fast_segmenter_installed()
+
+
+def fast_segmenter_installed() -> bool:
+    """Whether the index is segmented by jieba-rs (installed, and not switched off)."""
+    if not FAST_SEGMENTER:
+        return False
+    try:
+        import rjieba  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _set_word(tk, word: str, freq: int) -> None:
@@ -350,7 +365,8 @@ class IndexWords:
                     for old in self.dir.glob(".query_dict*.cache"):
                         if old.name != name:
                             old.unlink(missing_ok=True)
-                    self._query_tk = tk
+                    # an index of nothing has an empty list: jieba cannot weigh words by a total of 0
+                    self._query_tk = tk if tk.total else None
                 self._query_stamp = stamp
             return self._query_tk
 

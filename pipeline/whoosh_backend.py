@@ -217,23 +217,38 @@ class _Boosted(WrappingQuery):
 
 
 class _LoadedLengths:
-    """A segment's one-byte field-length column, read whole: BM25F asks it for the length of
-    every document it scores, and Whoosh's column reader (plain file reads, see _storage) would
-    read one byte a call."""
+    """A segment's one-byte field-length column, read whole on first use: BM25F asks it for the
+    length of every document it scores, and Whoosh's column reader (plain file reads, see
+    _storage) would read one byte a call."""
 
     def __init__(self, column):
-        self._bytes = column._dbfile.get(column._basepos, column._count)
-        self._default = column._default
+        self._column = column
+        self._bytes: bytes | None = None
+
+    def _load(self) -> bytes:
+        if self._bytes is None:
+            c = self._column
+            self._bytes = c._dbfile.get(c._basepos, c._count)
+        return self._bytes
 
     def __getitem__(self, docnum: int) -> int:
-        return self._bytes[docnum] if docnum < len(self._bytes) else self._default
+        data = self._load()
+        return data[docnum] if docnum < len(data) else self._column._default
+
+    def __len__(self) -> int:
+        return len(self._column)
+
+    def __iter__(self):
+        return iter(self._column)
 
 
 def _load_lengths(searcher) -> None:
     """Give each segment of the searcher its text fields' length columns in memory (an
-    index's few kilobytes a field per thousand documents)."""
+    index's few kilobytes a field per thousand documents). An index without segments has none."""
     for leaf, _ in searcher.reader().leaf_readers():
-        _loaded_lengths(leaf._perdoc)
+        perdoc = getattr(leaf, "_perdoc", None)
+        if perdoc is not None:
+            _loaded_lengths(perdoc)
 
 
 def _loaded_lengths(perdoc):

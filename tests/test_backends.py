@@ -121,10 +121,27 @@ def test_a_search_sees_every_commit_and_rebuild_before_it(tmp_path, sample_gazet
     store.home.search_backend().replace_gazettes([], remove_ids=[first.gazette.id])
     assert found() == {second.gazette.id}
     store.reindex()  # built beside, then swapped in
+    if backend == "tantivy":  # the replaced index was let go before its folder moved
+        from pipeline.tantivy_backend import _kept
+
+        assert str((store.home.index / "tantivy").resolve()) not in _kept
     assert found() == {first.gazette.id, second.gazette.id}
     store.home.parsed_file(first.gazette.id).unlink()
     store.reindex()
     assert found() == {second.gazette.id}
+
+
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
+def test_an_empty_index_answers_and_takes_issues(tmp_path, sample_gazette, backend):
+    """A home reindexed with nothing parsed yet has an index without segments: a search finds
+    nothing, and the first issue goes in."""
+    store = GazetteStore(tmp_path / "home", backend=backend)
+    store.home.parsed.mkdir(parents=True, exist_ok=True)
+    assert store.reindex().indexed == 0
+    assert store.search("垃圾分类").hits == [] and store.search(None, category="人事任免").hits == []
+    assert store.home.search_backend().indexed_gazettes() == set()
+    store.home.search_backend().replace_gazettes([sample_gazette])
+    assert store.search("垃圾分类").hits
 
 
 def test_the_engine_belongs_to_the_home(tmp_path, sample_gazette):
@@ -247,9 +264,9 @@ def test_whoosh_facets_from_columns_equal_those_from_stored_fields(engines):
 def test_whoosh_scores_with_field_lengths_in_memory_equal_whooshs_own(engines, monkeypatch):
     """The searcher's length columns are read whole (pipeline.whoosh_backend._load_lengths);
     every document and score stays as with Whoosh's own column readers."""
-    import pipeline.whoosh_backend as wb
-
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    import pipeline.whoosh_backend as wb
 
     store = engines["whoosh"]
     with store.home.search_backend().reader() as r:

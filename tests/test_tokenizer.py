@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.tokenizer import ChineseAnalyzer, fold
@@ -134,6 +134,8 @@ def _segmenters():
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=30), st.text(alphabet=JIEBA_ALPHABET, max_size=40)))
+@example("电话0353-5698986，降雨量359.7mm，a-1.5，1.5-2.5%，x_1.2.3，5%.3，GB/T19095-2019")
+@example("&𠀀中国𠀀人民鿖政府")
 def test_jieba_rs_segments_as_jieba_does(text):
     """The index's segmenter (jieba-rs) gives jieba's words and offsets, with and without HMM,
     for any text: blocks cut by jieba's own pattern, runs like 0353-5698986 split as jieba does."""
@@ -176,3 +178,38 @@ def test_a_new_domain_word_is_a_sub_word_at_once(tmp_path):
     assert "实施方案" in subs() and "施方" not in subs()
     (tmp_path / "userdict.txt").write_text("施方 1\n", encoding="utf-8")
     assert {"实施方案", "施方"} <= subs()
+
+
+def test_jieba_rs_takes_new_words_while_another_thread_segments(sample_gazette):
+    """A search thread may segment with an index's tokenizer while an ingest adds its domain
+    words; jieba-rs alone refuses that ("Already borrowed")."""
+    import threading
+
+    from pipeline.tokenizer import FastJieba
+
+    tk = FastJieba()
+    text = fold("\n".join(d.body for d in sample_gazette.documents[:4]))
+    errors, stop = [], threading.Event()
+
+    def segment():
+        try:
+            while not stop.is_set():
+                list(tk.tokenize(text))
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever it was
+            errors.append(exc)
+
+    def add():
+        try:
+            for i in range(3000):
+                tk.set_word(f"词{i}", 5)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            stop.set()
+
+    threads = [threading.Thread(target=segment), threading.Thread(target=add)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and tk.FREQ.get("词2999")
