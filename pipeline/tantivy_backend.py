@@ -325,7 +325,7 @@ class TantivyBackend(SearchBackend):
                 return kept[1], kept[2]
         index = self._open()
         searcher = index.searcher()
-        if stamp is not None:  # stat before the open: a commit in between only costs a reopen later
+        if stamp is not None:  # read before the open: a commit in between only costs a reopen later
             with _kept_lock:
                 _kept[key] = (stamp, index, searcher)
                 _kept.move_to_end(key)

@@ -196,13 +196,11 @@ class FastJieba:
 
 
 def _fast_segmenter() -> FastJieba | None:
-    if not FAST_SEGMENTER:
-        return None
-    try:
+    if fast_segmenter_installed():
         return FastJieba()
-    except ImportError:
+    if FAST_SEGMENTER:
         log.info("rjieba is not installed: indexing with jieba's Python code (slower, same words)")
-        return None
+    return None
 
 
 def import_segmenter() -> None:
