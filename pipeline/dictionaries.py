@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .model import Gazette, atomic_write_text
 from .normalize import CJK, FUNCTION_CHARS, nfkc
-from .tokenizer import IndexWords, fold, read_words, sum_word_lines, words_of
+from .tokenizer import IndexWords, cut_words, fold, read_words, sum_word_lines, words_of
 
 COMPACT_GROWTH = 2.0  # the query log is summed when it is this many times its compacted size
 COMPACT_MIN_BYTES = 1 << 20  # ... and at least this big: small logs are cheap to read as they are
@@ -53,43 +53,68 @@ def domain_words(g: Gazette) -> Counter:
     return words
 
 
+_CJK_RUNS_RE = re.compile(f"[{CJK}]{{2,}}")
+_CJK_CHAR_RE = re.compile(f"[{CJK}]")
 _TERM_STOP = FUNCTION_CHARS | set("要各有到不也就都而个这那该此")
 
 
 def discover_terms(texts: list[str], segment, min_count: int = 4) -> list[str]:
     """Recurring 3–4 character terms that jieba would cut apart (消费券, 妇儿工委): frequent, seen
     in varied contexts on both sides, not a fragment of a longer term, and whose pieces occur
-    mostly inside the term (cohesion)."""
-    runs = [m.group() for t in texts for m in re.finditer(f"[{CJK}]{{3,}}", t)]
-    grams: Counter = Counter(r[i:i + n] for r in runs for n in (3, 4) for i in range(len(r) - n + 1))
-    frequent = {g for g, c in grams.items() if c >= min_count and not set(g) & _TERM_STOP}
-    left: dict[str, Counter] = {g: Counter() for g in frequent}
-    right: dict[str, Counter] = {g: Counter() for g in frequent}
-    for r in runs:
-        for n in (3, 4):
-            for i in range(len(r) - n + 1):
-                g = r[i:i + n]
-                if g in frequent:
-                    left[g][r[i - 1] if i else "^"] += 1
-                    right[g][r[i + n] if i + n < len(r) else "$"] += 1
+    mostly inside the term (cohesion). The cheap tests go first; the contexts, found in the text,
+    only for the grams still in question."""
+    runs = [m.group() for t in texts for m in _CJK_RUNS_RE.finditer(t)]
+    grams: Counter = Counter(r[i:i + n] for r in runs if len(r) >= 3 for n in (3, 4) for i in range(len(r) - n + 1))
     text = "\n".join(texts)
-    counts: dict[str, int] = {}
+    occurrences = _Occurrences(text, runs, grams)
     terms = []
-    for g in sorted(frequent):
+    for g in sorted(g for g, c in grams.items() if c >= min_count and not set(g) & _TERM_STOP):
         c = grams[g]
-        if len(left[g]) < 3 or len(right[g]) < 3:
-            continue
-        if left[g].most_common(1)[0][1] >= 0.8 * c or right[g].most_common(1)[0][1] >= 0.8 * c:
-            continue  # nearly always inside something longer
         parts = segment(g)
         if len(parts) < 2:
             continue  # already one word
-        for p in parts:
-            if p not in counts:
-                counts[p] = text.count(p)
-        if c / min(counts[p] for p in parts) >= 0.6:
-            terms.append(g)
+        if c / min(occurrences.count(p) for p in parts) < 0.6:
+            continue  # its pieces are mostly used apart from it
+        left, right = _contexts(text, g)
+        if len(left) < 3 or len(right) < 3:
+            continue
+        if max(left.values()) >= 0.8 * c or max(right.values()) >= 0.8 * c:
+            continue  # nearly always inside something longer
+        terms.append(g)
     return terms
+
+
+class _Occurrences:
+    """str.count of a CJK string in the text, from counts made once: characters, the 2- and
+    3-grams of the CJK runs (a string that can overlap itself, 啊啊, is counted by str.count,
+    which does not count overlaps)."""
+
+    def __init__(self, text: str, runs: list[str], grams: Counter):
+        self.text, self.grams = text, grams
+        self.chars = Counter(text)
+        self.pairs = Counter(r[i:i + 2] for r in runs for i in range(len(r) - 1))
+
+    def count(self, s: str) -> int:
+        if len(s) == 1:
+            return self.chars[s]
+        if any(s[:k] == s[-k:] for k in range(1, len(s))) or len(s) > 3:
+            return self.text.count(s)
+        return (self.pairs if len(s) == 2 else self.grams)[s]
+
+
+def _contexts(text: str, gram: str) -> tuple[Counter, Counter]:
+    """The characters before and after each occurrence of a CJK gram in text, overlapping ones
+    included; ^ and $ where its run of CJK characters starts or ends."""
+    left: Counter = Counter()
+    right: Counter = Counter()
+    n = len(gram)
+    i = text.find(gram)
+    while i >= 0:
+        before, after = text[i - 1:i], text[i + n:i + n + 1]
+        left[before if before and _CJK_CHAR_RE.match(before) else "^"] += 1
+        right[after if after and _CJK_CHAR_RE.match(after) else "$"] += 1
+        i = text.find(gram, i + 1)
+    return left, right
 
 
 def update_domain_dictionary(index_dir: Path, gazettes: list[Gazette]) -> None:
@@ -100,7 +125,7 @@ def update_domain_dictionary(index_dir: Path, gazettes: list[Gazette]) -> None:
     for g in gazettes:
         for w, n in domain_words(g).items():
             words[w] = max(words[w], 1000 + n)
-        for term in discover_terms([fold(d.body) for d in g.documents], lambda w: tk.lcut(w, HMM=False)):
+        for term in discover_terms([fold(d.body) for d in g.documents], lambda w: cut_words(tk, w, hmm=False)):
             words[term] = max(words[term], 1000)
     _write_lines(path, [f"{w} {n}" for w, n in sorted(words.items()) if w and " " not in w])
 

@@ -128,7 +128,7 @@ def base_jieba(cache_dir: str | None = None):
         return _base
 
 
-_HAN_RE = re.compile("[\u4e00-\u9fd5]")
+_ASCII_RE = re.compile(r"[\x00-\x7f]")
 _SKIP_RE = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # how jieba (finalseg) splits a run without CJK
 
 FAST_SEGMENTER = True  # index with jieba-rs (rjieba) when it imports; False: jieba's own Python code
@@ -170,7 +170,8 @@ class FastJieba:
                 with lock:
                     words = self.rs.tokenize(block, "default", HMM)
                 for word, start, end in words:
-                    if end - start > 1 and not _HAN_RE.search(word) and not self.get(word):
+                    # a block holds Han characters and ASCII (jieba's pattern): no Han = ASCII
+                    if end - start > 1 and word.isascii() and not self.get(word):
                         i = at + start
                         for part in _SKIP_RE.split(word):
                             if part:
@@ -193,6 +194,34 @@ class FastJieba:
 
     def lcut(self, text: str, HMM: bool = True) -> list[str]:  # noqa: N803
         return [w for w, _, _ in self.tokenize(text, HMM)]
+
+    def words(self, text: str, HMM: bool = True) -> list[str]:  # noqa: N803
+        """The words of tokenize(text), without their offsets: a block of Han characters alone
+        is cut by jieba-rs in one call, with no Python per word."""
+        han, skip, lock = self._han, self._skip, self._lock
+        out: list[str] = []
+        for block in han.split(text):
+            if not block:
+                continue
+            if han.match(block):
+                with lock:
+                    cut = self.rs.cut(block, HMM)
+                if not _ASCII_RE.search(block):
+                    out += cut
+                    continue
+                for word in cut:
+                    if len(word) > 1 and word.isascii() and not self.get(word):
+                        out += [part for part in _SKIP_RE.split(word) if part]
+                    else:
+                        out.append(word)
+            else:
+                for piece in skip.split(block):
+                    if piece:
+                        if skip.match(piece):
+                            out.append(piece)
+                        else:
+                            out += piece  # a character a word
+        return out
 
 
 def _fast_segmenter() -> FastJieba | None:
@@ -439,30 +468,45 @@ class JiebaTokenizer(Tokenizer):
 
 
 SUB_WORD_CACHE = 200_000  # words whose sub-words a segmenter remembers (a vocabulary's worth; then it starts again)
+_NOT_A_WORD = ((), ())  # a cache entry: punctuation, spaces: no word, no position
 
 
-def _sub_words(tk, word: str, keep_stops: bool) -> list[tuple[str, int, int]]:
-    """(sub-word, offset, length) of a word: its CJK characters, then its dictionary 2- and
-    3-grams. Remembered per segmenter (words recur; _set_word forgets them when the dictionary
-    changes)."""
+def _word_entries(tk, keep_stops: bool) -> dict:
+    """The segmenter's remembered _word_entry results (made on first use)."""
     caches = tk.__dict__.get("_gazette_sub_words")
     if caches is None:
         caches = tk.__dict__["_gazette_sub_words"] = ({}, {})
-    cache = caches[keep_stops]
-    subs = cache.get(word)
-    if subs is None:
-        stops = () if keep_stops else STOP_WORDS
-        subs = [(ch, i, 1) for i, ch in enumerate(word) if ord(ch) > 0x2E80 and ch not in stops]
-        freq = tk.FREQ
-        for n in (2, 3):
-            for i in range(len(word) - n + 1):
-                gram = word[i:i + n]
-                if gram != word and gram not in stops and freq.get(gram):
-                    subs.append((gram, i, n))
+    return caches[keep_stops]
+
+
+def _word_entry(tk, word: str, keep_stops: bool) -> tuple[tuple[str, ...], tuple[tuple[str, int, int], ...]]:
+    """What a segmented word puts at its position: (the words indexed there: itself unless a stop
+    word, then its sub-words; each sub-word's (text, offset, length)); _NOT_A_WORD for a word
+    with no letter, digit or CJK character (it takes no position). Sub-words are its CJK
+    characters, then its dictionary 2- and 3-grams. Remembered per segmenter (words recur;
+    _set_word forgets them when the dictionary changes)."""
+    cache = _word_entries(tk, keep_stops)
+    entry = cache.get(word)
+    if entry is None:
+        if not _WORD_RE.search(word):
+            entry = _NOT_A_WORD
+        else:
+            stops = () if keep_stops else STOP_WORDS
+            subs = []
+            if len(word) > 1:
+                subs = [(ch, i, 1) for i, ch in enumerate(word) if ord(ch) > 0x2E80 and ch not in stops]
+                freq = tk.FREQ
+                for n in (2, 3):
+                    for i in range(len(word) - n + 1):
+                        gram = word[i:i + n]
+                        if gram != word and gram not in stops and freq.get(gram):
+                            subs.append((gram, i, n))
+            w = word.strip()
+            entry = (((w,) if w not in stops else ()) + tuple(sub for sub, _, _ in subs), tuple(subs))
         if len(cache) >= SUB_WORD_CACHE:
             cache.clear()
-        cache[word] = subs
-    return subs
+        cache[word] = entry
+    return entry
 
 
 def word_tokens(tk, text: str, query_time: bool = False, keep_stops: bool = False) -> list[tuple[str, int, int, int]]:
@@ -475,17 +519,27 @@ def word_tokens(tk, text: str, query_time: bool = False, keep_stops: bool = Fals
     add = out.append
     stops = () if keep_stops else STOP_WORDS
     pos = 0
-    for word, start, end in tk.tokenize(text, HMM=not query_time):
-        if not _WORD_RE.search(word):
+    if query_time:
+        for word, start, end in tk.tokenize(text, HMM=False):
+            if not _WORD_RE.search(word):
+                continue
+            w = word.strip()
+            if w not in stops:
+                add((w, pos, start, end))
+            pos += 1
+        return out
+    entries = _word_entries(tk, keep_stops)
+    for word, start, end in tk.tokenize(text, HMM=True):
+        entry = entries.get(word) or _word_entry(tk, word, keep_stops)
+        if entry is _NOT_A_WORD:
             continue
-        w = word.strip()
-        if w not in stops:
-            add((w, pos, start, end))
-        if not query_time and len(word) > 1:
-            for sub, i, n in _sub_words(tk, word, keep_stops):
-                add((sub, pos, start + i, start + i + n))
+        words, subs = entry
+        if len(words) > len(subs):  # the word itself (not a stop word)
+            add((words[0], pos, start, end))
+        for sub, i, n in subs:
+            add((sub, pos, start + i, start + i + n))
         pos += 1
-    counts = None if query_time else _counting.get()
+    counts = _counting.get()
     if counts is not None:
         counts.update(w for w, _, _, _ in out if w not in STOP_WORDS)
     return out
@@ -496,6 +550,37 @@ def index_word_tokens(text: str) -> list[tuple[str, int, int, int]]:
     words = _current.get()
     tk = words.index_tokenizer() if words is not None else base_jieba()
     return word_tokens(tk, fold(text))
+
+
+def cut_words(tk, text: str, hmm: bool = True) -> list[str]:
+    """The words of tk.tokenize(text), without their offsets (in one call on jieba-rs)."""
+    return tk.words(text, hmm) if isinstance(tk, FastJieba) else [w for w, _, _ in tk.tokenize(text, HMM=hmm)]
+
+
+def index_word_positions(text: str) -> dict[str, list[int]]:
+    """The positions of each word of index_word_tokens(text) (what a positional index keeps),
+    gathered without a tuple per token; counted into counting_words() as word_tokens counts."""
+    words = _current.get()
+    tk = words.index_tokenizer() if words is not None else base_jieba()
+    positions: dict[str, list[int]] = {}
+    get = positions.get
+    entries = _word_entries(tk, False)
+    pos = 0
+    for word in cut_words(tk, fold(text)):
+        entry = entries.get(word) or _word_entry(tk, word, False)
+        if entry is _NOT_A_WORD:
+            continue
+        for w in entry[0]:
+            p = get(w)
+            if p is None:
+                positions[w] = [pos]
+            else:
+                p.append(pos)
+        pos += 1
+    counts = _counting.get()
+    if counts is not None:
+        counts.update({w: len(p) for w, p in positions.items() if w not in STOP_WORDS})
+    return positions
 
 
 def ChineseAnalyzer(index_dir: str | None = None):  # noqa: N802 - reads like whoosh's own analyzers

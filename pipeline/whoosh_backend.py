@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import pickle
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -23,6 +24,7 @@ from whoosh.index import LockError
 from whoosh.matching import NullMatcher, WrappingMatcher
 from whoosh.query import Or, Phrase, Term, WrappingQuery
 from whoosh.query.spans import Span, SpanNear2
+from whoosh.system import pack_uint
 
 from .backend import (
     FACETS,
@@ -40,7 +42,15 @@ from .backend import (
 from .dictionaries import add_query_words, update_domain_dictionary
 from .errors import GazetteError, IndexCorruptError, IndexLockedError, IndexMissingError
 from .model import Gazette
-from .tokenizer import CharAnalyzer, ChineseAnalyzer, counting_words, index_word_tokens, indexed_chars, using_index
+from .tokenizer import (
+    CharAnalyzer,
+    ChineseAnalyzer,
+    counting_words,
+    index_word_positions,
+    indexed_chars,
+    using_index,
+)
+from .whoosh_writer import GazetteSegmentWriter
 
 log = logging.getLogger(__name__)
 
@@ -50,41 +60,51 @@ SCORED_FIELDS = ("title", "body", "tables", "chars")  # the text fields BM25F we
 _UINT_BYTES = 4  # the length Whoosh's Positions format writes before the pickled deltas (pack_uint)
 
 
-class _TokensText(TEXT):
-    """A TEXT field that indexes the project's tokens as they come (word, position), grouped
-    into the same Positions postings Whoosh's analyzer path makes, without a Token object, a
-    filter and a generator per token (a fifth of an index build). Queries still go through the
-    field's analyzer."""
+def encode_positions(positions: list[int]) -> bytes:
+    """Whoosh's Positions.encode (the count, then the pickled gaps between positions), the gaps
+    taken in C instead of a Python loop."""
+    return pack_uint(len(positions)) + pickle.dumps(list(map(operator.sub, positions, [0] + positions[:-1])), 2)
 
-    def _tokens(self, value: str) -> Iterable[tuple[str, int]]:
+
+class _TokensText(TEXT):
+    """A TEXT field that indexes the project's tokens as they come (each word's positions),
+    grouped into the same Positions postings Whoosh's analyzer path makes, without a Token
+    object, a filter and a generator per token (a fifth of an index build). Queries still go
+    through the field's analyzer."""
+
+    def _positions(self, value: str) -> dict[str, list[int]]:
         raise NotImplementedError
 
     def index(self, value, **kwargs):
         if not isinstance(value, str):
             return super().index(value, **kwargs)
-        positions: dict[str, list[int]] = {}
-        for word, pos in self._tokens(value):
-            if word in positions:
-                positions[word].append(pos)
-            else:
-                positions[word] = [pos]
-        boost, encode = self.format.field_boost, self.format.encode
+        positions = self._positions(value)
+        boost = self.format.field_boost
+        encode = encode_positions if type(self.format) is Positions else self.format.encode
         return [(w.encode("utf-8"), len(p), len(p) * boost, encode(p)) for w, p in positions.items()]
 
 
 class WordsText(_TokensText):
-    """jieba's words and their sub-words (tokenizer.word_tokens, stop words left out), as
-    ChineseAnalyzer gives them."""
+    """jieba's words and their sub-words (tokenizer.index_word_positions: word_tokens, stop
+    words left out), as ChineseAnalyzer gives them."""
 
-    def _tokens(self, value):
-        return [(w, pos) for w, pos, _, _ in index_word_tokens(value)]
+    def _positions(self, value):
+        return index_word_positions(value)
 
 
 class CharsText(_TokensText):
     """One character a token at positions 0, 1, 2…, as CharAnalyzer gives them."""
 
-    def _tokens(self, value):
-        return [(ch, pos) for pos, (_, ch) in enumerate(indexed_chars(value))]
+    def _positions(self, value):
+        positions: dict[str, list[int]] = {}
+        get = positions.get
+        for pos, (_, ch) in enumerate(indexed_chars(value)):
+            p = get(ch)
+            if p is None:
+                positions[ch] = [pos]
+            else:
+                p.append(pos)
+        return positions
 
 
 def make_schema() -> Schema:
@@ -377,15 +397,13 @@ class WhooshBackend(SearchBackend):
             yield WhooshReader(searcher)
 
     def _writer(self, ix, timeout: float):
+        # postings pooled per term; the new segment's postings are written with each document's
+        # field length, read from the length columns just written: one read of each column
+        # instead of one per posting
         try:
-            w = ix.writer(timeout=timeout, limitmb=WRITER_LIMIT_MB)
+            return GazetteSegmentWriter(ix, lengths_loader=_loaded_lengths, timeout=timeout, limitmb=WRITER_LIMIT_MB)
         except LockError as exc:
             raise IndexLockedError(f"the index is locked by another writer (waited {timeout:.0f} s)") from exc
-        # the new segment's postings are written with each document's field length, read from
-        # the length columns just written: one read of each column instead of one per posting
-        per_document_reader = w.per_document_reader
-        w.per_document_reader = lambda: _loaded_lengths(per_document_reader())
-        return w
 
     def replace_gazettes(self, gazettes, remove_ids=(), timeout=LOCK_TIMEOUT):
         ix = self._open(create=True)
