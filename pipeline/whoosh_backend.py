@@ -62,8 +62,21 @@ _UINT_BYTES = 4  # the length Whoosh's Positions format writes before the pickle
 
 def encode_positions(positions: list[int]) -> bytes:
     """Whoosh's Positions.encode (the count, then the pickled gaps between positions), the gaps
-    taken in C instead of a Python loop."""
+    taken in C instead of a Python loop; a single position's encoding remembered (most postings
+    have one)."""
+    if len(positions) == 1:
+        p = positions[0]
+        encoded = _SINGLE_POSITIONS.get(p)
+        if encoded is None:
+            encoded = pack_uint(1) + pickle.dumps([p], 2)
+            if p < SINGLE_POSITIONS_KEPT:
+                _SINGLE_POSITIONS[p] = encoded
+        return encoded
     return pack_uint(len(positions)) + pickle.dumps(list(map(operator.sub, positions, [0] + positions[:-1])), 2)
+
+
+SINGLE_POSITIONS_KEPT = 1 << 17  # single positions whose encoding is remembered (a long document's; a few MB)
+_SINGLE_POSITIONS: dict[int, bytes] = {}
 
 
 class _TokensText(TEXT):
