@@ -39,7 +39,6 @@ from .backend import (
     reads_index,
     record_backend,
 )
-from .dictionaries import add_query_words, update_domain_dictionary
 from .errors import GazetteError, IndexCorruptError, IndexLockedError, IndexMissingError
 from .model import Gazette
 from .tokenizer import (
@@ -50,7 +49,6 @@ from .tokenizer import (
     indexed_chars,
     using_index,
 )
-from .whoosh_writer import GazetteSegmentWriter
 
 log = logging.getLogger(__name__)
 
@@ -410,15 +408,18 @@ class WhooshBackend(SearchBackend):
             yield WhooshReader(searcher)
 
     def _writer(self, ix, timeout: float):
+        from . import whoosh_writer  # imported when writing: a search does without it
         # postings pooled per term; the new segment's postings are written with each document's
         # field length, read from the length columns just written: one read of each column
         # instead of one per posting
         try:
-            return GazetteSegmentWriter(ix, lengths_loader=_loaded_lengths, timeout=timeout, limitmb=WRITER_LIMIT_MB)
+            return whoosh_writer.GazetteSegmentWriter(ix, lengths_loader=_loaded_lengths, timeout=timeout,
+                                                      limitmb=WRITER_LIMIT_MB)
         except LockError as exc:
             raise IndexLockedError(f"the index is locked by another writer (waited {timeout:.0f} s)") from exc
 
     def replace_gazettes(self, gazettes, remove_ids=(), timeout=LOCK_TIMEOUT):
+        from .dictionaries import add_query_words, update_domain_dictionary  # writing only
         ix = self._open(create=True)
         names = set(ix.schema.names())  # an index built before the columns takes records without them
         w = self._writer(ix, timeout)
@@ -439,6 +440,7 @@ class WhooshBackend(SearchBackend):
     def build(self, gazettes: Iterable[Gazette]) -> int:
         """One writer for the whole build (postings spill to disk past WRITER_LIMIT_MB), one
         commit at the end; the domain words of each batch are learnt before its text goes in."""
+        from .dictionaries import add_query_words, update_domain_dictionary  # writing only
         ix = self._open(create=True)
         w = self._writer(ix, LOCK_TIMEOUT)
         n = 0

@@ -71,7 +71,7 @@ def _index(path: Path, writer, steps, monkeypatch, limit_mb: int) -> Path:
 
     # blocks of 8 postings: many terms of the sample fill several (Whoosh's default is 128)
     monkeypatch.setattr(whoosh.codec, "default_codec", lambda *a, **k: W3Codec(blocklimit=8))
-    monkeypatch.setattr(wb, "GazetteSegmentWriter", writer)
+    monkeypatch.setattr(ww, "GazetteSegmentWriter", writer)
     monkeypatch.setattr(wb, "WRITER_LIMIT_MB", limit_mb)
     backend = wb.WhooshBackend(path)
     for step, gazettes in steps:
