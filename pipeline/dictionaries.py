@@ -53,12 +53,16 @@ def domain_words(g: Gazette) -> Counter:
     return words
 
 
-_CJK_RUNS_RE = re.compile(f"[{CJK}]{{2,}}")
-_CJK_CHAR_RE = re.compile(f"[{CJK}]")
+_CJK_RUNS_RE = re.compile(f"[{CJK}]{{2,}}")  # the runs term discovery counts in (pairs from 2, grams from 3)
+_CJK_CHAR_RE = re.compile(f"[{CJK}]")  # a context character inside the run (else the run's edge)
+TERM_MIN_COUNT = 4  # a discovered term occurs at least this often in an issue
+TERM_MIN_CONTEXTS = 3  # ... after and before at least this many different characters
+TERM_FRAGMENT_SHARE = 0.8  # ... no one neighbour on a side takes this share (else it is a piece of a longer term)
+TERM_COHESION = 0.6  # ... and its rarest piece occurs inside it at least this share of the time
 _TERM_STOP = FUNCTION_CHARS | set("要各有到不也就都而个这那该此")
 
 
-def discover_terms(texts: list[str], segment, min_count: int = 4) -> list[str]:
+def discover_terms(texts: list[str], segment, min_count: int = TERM_MIN_COUNT) -> list[str]:
     """Recurring 3–4 character terms that jieba would cut apart (消费券, 妇儿工委): frequent, seen
     in varied contexts on both sides, not a fragment of a longer term, and whose pieces occur
     mostly inside the term (cohesion). The cheap tests go first; the contexts, found in the text,
@@ -73,12 +77,12 @@ def discover_terms(texts: list[str], segment, min_count: int = 4) -> list[str]:
         parts = segment(g)
         if len(parts) < 2:
             continue  # already one word
-        if c / min(occurrences.count(p) for p in parts) < 0.6:
+        if c / min(occurrences.count(p) for p in parts) < TERM_COHESION:
             continue  # its pieces are mostly used apart from it
         left, right = _contexts(text, g)
-        if len(left) < 3 or len(right) < 3:
+        if len(left) < TERM_MIN_CONTEXTS or len(right) < TERM_MIN_CONTEXTS:
             continue
-        if max(left.values()) >= 0.8 * c or max(right.values()) >= 0.8 * c:
+        if max(left.values()) >= TERM_FRAGMENT_SHARE * c or max(right.values()) >= TERM_FRAGMENT_SHARE * c:
             continue  # nearly always inside something longer
         terms.append(g)
     return terms

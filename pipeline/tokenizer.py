@@ -128,7 +128,7 @@ def base_jieba(cache_dir: str | None = None):
         return _base
 
 
-_ASCII_RE = re.compile(r"[\x00-\x7f]")
+_ASCII_RE = re.compile(r"[\x00-\x7f]")  # a jieba block with one: a word in it may be a run without Han
 _SKIP_RE = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # how jieba (finalseg) splits a run without CJK
 
 FAST_SEGMENTER = True  # index with jieba-rs (rjieba) when it imports; False: jieba's own Python code
@@ -484,7 +484,8 @@ def _word_entry(tk, word: str, keep_stops: bool) -> tuple[tuple[str, ...], tuple
     word, then its sub-words; each sub-word's (text, offset, length)); _NOT_A_WORD for a word
     with no letter, digit or CJK character (it takes no position). Sub-words are its CJK
     characters, then its dictionary 2- and 3-grams. Remembered per segmenter (words recur;
-    _set_word forgets them when the dictionary changes)."""
+    _set_word forgets them when the dictionary changes; a text being tokenized meanwhile in
+    another thread finishes with what it looked up before)."""
     cache = _word_entries(tk, keep_stops)
     entry = cache.get(word)
     if entry is None:

@@ -73,7 +73,7 @@ def encode_positions(positions: list[int]) -> bytes:
     return pack_uint(len(positions)) + pickle.dumps(list(map(operator.sub, positions, [0] + positions[:-1])), 2)
 
 
-SINGLE_POSITIONS_KEPT = 1 << 17  # single positions whose encoding is remembered (a long document's; a few MB)
+SINGLE_POSITIONS_KEPT = 1 << 16  # single positions whose encoding is remembered (a long document's; about 8 MB)
 _SINGLE_POSITIONS: dict[int, bytes] = {}
 
 

@@ -27,7 +27,7 @@ from whoosh.writing import SegmentWriter
 log = logging.getLogger(__name__)
 
 Term = tuple[str, bytes, list]  # field name, term bytes, postings flat: [doc, weight, value, doc, …]
-_TERM_KEY = itemgetter(0, 1)
+_TERM_KEY = itemgetter(0, 1)  # a Term's (field, text): what runs are sorted and merged on
 _RECORD_HEAD = struct.Struct("<Q")  # a run record's length in bytes
 
 
@@ -161,7 +161,8 @@ def write_terms(fieldwriter, schema, lengths, terms: Iterable[Term]) -> None:
                 fieldwriter.finish_field()
             fieldwriter.start_field(field, schema[field])
             last_field = field
-            field_lengths = [lengths.doc_field_length(d, field) or 0 for d in range(n_docs)] if lengths else []
+            scored = lengths is not None and schema[field].scorable  # other fields keep no lengths
+            field_lengths = [lengths.doc_field_length(d, field) or 0 for d in range(n_docs)] if scored else []
         fieldwriter.start_term(text)
         docs, weights, values = postings[0::3], postings[1::3], postings[2::3]
         lens = [field_lengths[d] for d in docs] if field_lengths else [0] * len(docs)
@@ -210,9 +211,11 @@ class GazetteSegmentWriter(SegmentWriter):
     def _flush_segment(self):
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
+        terms = self.pool.iter_terms()
         try:
-            write_terms(self.fieldwriter, self.schema, lengths, self.pool.iter_terms())
+            write_terms(self.fieldwriter, self.schema, lengths, terms)
             self.fieldwriter.close()
         finally:
+            terms.close()  # its runs' files, if a write failed half-way
             if lengths:
                 lengths.close()
