@@ -161,7 +161,7 @@ class FastJieba:
             self.rs.add_word(word, freq, None)  # replaces the word's frequency; the total follows
 
     def tokenize(self, text: str, HMM: bool = True) -> Iterator[tuple[str, int, int]]:  # noqa: N803 - jieba's name
-        han, skip, lock = self._han, self._skip, self._lock
+        han, lock = self._han, self._lock
         at = 0
         for block in han.split(text):  # as jieba.Tokenizer.cut does
             if not block:
@@ -170,26 +170,19 @@ class FastJieba:
                 with lock:
                     words = self.rs.tokenize(block, "default", HMM)
                 for word, start, end in words:
-                    # a block holds Han characters and ASCII (jieba's pattern): no Han = ASCII
-                    if end - start > 1 and word.isascii() and not self.get(word):
-                        i = at + start
-                        for part in _SKIP_RE.split(word):
-                            if part:
-                                yield part, i, i + len(part)
-                                i += len(part)
-                    else:
+                    parts = self._jieba_parts(word)
+                    if parts is None:
                         yield word, at + start, at + end
+                    else:
+                        i = at + start
+                        for part in parts:
+                            yield part, i, i + len(part)
+                            i += len(part)
             else:
                 i = at
-                for piece in skip.split(block):
-                    if not piece:
-                        continue
-                    if skip.match(piece):
-                        yield piece, i, i + len(piece)
-                    else:
-                        for k, ch in enumerate(piece):
-                            yield ch, i + k, i + k + 1
-                    i += len(piece)
+                for word in self._other_words(block):
+                    yield word, i, i + len(word)
+                    i += len(word)
             at += len(block)
 
     def lcut(self, text: str, HMM: bool = True) -> list[str]:  # noqa: N803
@@ -198,29 +191,46 @@ class FastJieba:
     def words(self, text: str, HMM: bool = True) -> list[str]:  # noqa: N803
         """The words of tokenize(text), without their offsets: a block of Han characters alone
         is cut by jieba-rs in one call, with no Python per word."""
-        han, skip, lock = self._han, self._skip, self._lock
+        han, lock = self._han, self._lock
         out: list[str] = []
         for block in han.split(text):
             if not block:
                 continue
-            if han.match(block):
-                with lock:
-                    cut = self.rs.cut(block, HMM)
-                if not _ASCII_RE.search(block):
-                    out += cut
-                    continue
-                for word in cut:
-                    if len(word) > 1 and word.isascii() and not self.get(word):
-                        out += [part for part in _SKIP_RE.split(word) if part]
-                    else:
-                        out.append(word)
-            else:
-                for piece in skip.split(block):
-                    if piece:
-                        if skip.match(piece):
-                            out.append(piece)
-                        else:
-                            out += piece  # a character a word
+            if not han.match(block):
+                out += self._other_words(block)
+                continue
+            with lock:
+                cut = self.rs.cut(block, HMM)
+            if not _ASCII_RE.search(block):
+                out += cut
+                continue
+            for word in cut:
+                parts = self._jieba_parts(word)
+                if parts is None:
+                    out.append(word)
+                else:
+                    out += parts
+        return out
+
+    def _jieba_parts(self, word: str) -> list[str] | None:
+        """How jieba splits a word jieba-rs keeps whole: one of several characters without Han
+        (in a block of jieba's pattern, Han or ASCII: so ASCII alone) that is not a dictionary
+        word is cut as jieba's finalseg cuts it; None for a word jieba keeps too."""
+        if len(word) > 1 and word.isascii() and not self.get(word):
+            return [part for part in _SKIP_RE.split(word) if part]
+        return None
+
+    def _other_words(self, block: str) -> list[str]:
+        """The words of a block outside jieba's Han pattern, as jieba.cut gives them: a run of
+        letters and digits whole, anything else a character a word."""
+        skip = self._skip
+        out: list[str] = []
+        for piece in skip.split(block):
+            if piece:
+                if skip.match(piece):
+                    out.append(piece)
+                else:
+                    out += piece
         return out
 
 

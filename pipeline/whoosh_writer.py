@@ -142,7 +142,7 @@ def _in_document_order(postings: list) -> list:
     """A term's flat postings sorted by document number if they are not already (they are unless
     a merge added an older segment's documents out of turn)."""
     docs = postings[0::3]
-    if all(a < b for a, b in zip(docs, docs[1:])):
+    if docs == sorted(docs):  # a term has a document once: sorted is increasing
         return postings
     triples = sorted(zip(docs, postings[1::3], postings[2::3]), key=itemgetter(0))
     return [x for t in triples for x in t]
@@ -152,7 +152,7 @@ def write_terms(fieldwriter, schema, lengths, terms: Iterable[Term]) -> None:
     """Whoosh's FieldWriter.add_postings for postings grouped by term: the same calls (a field,
     a term, its postings, each with the document's field length), a block of postings at a time
     where the postings writer is Whoosh's W3 one (fill_block), else a posting at a time."""
-    last_field = None
+    last_field = writer = None
     field_lengths: list[int] = []
     n_docs = lengths.doc_count_all() if lengths else 0
     for field, text, postings in terms:
@@ -163,11 +163,13 @@ def write_terms(fieldwriter, schema, lengths, terms: Iterable[Term]) -> None:
             last_field = field
             scored = lengths is not None and schema[field].scorable  # other fields keep no lengths
             field_lengths = [lengths.doc_field_length(d, field) or 0 for d in range(n_docs)] if scored else []
+            writer = getattr(fieldwriter, "_postwriter", None)  # W3's postings writer of this field
+            if not (isinstance(writer, W3PostingsWriter) and not writer._byteids):
+                writer = None  # another codec's: a posting at a time
         fieldwriter.start_term(text)
         docs, weights, values = postings[0::3], postings[1::3], postings[2::3]
         lens = [field_lengths[d] for d in docs] if field_lengths else [0] * len(docs)
-        writer = getattr(fieldwriter, "_postwriter", None)
-        if isinstance(writer, W3PostingsWriter) and not writer._byteids:
+        if writer is not None:
             limit = writer._blocklimit
             for i in range(0, len(docs), limit):
                 if i:
@@ -198,10 +200,9 @@ class GazetteSegmentWriter(SegmentWriter):
     """Whoosh's SegmentWriter with a TermPool, and the new segment's length columns read whole
     (lengths_loader) while its postings are written."""
 
-    def __init__(self, ix, lengths_loader=None, pool_settings: PoolSettings | None = None, **kwargs):
+    def __init__(self, ix, lengths_loader=None, **kwargs):
         super().__init__(ix, **kwargs)
-        settings = pool_settings or PoolSettings(limit_mb=kwargs.get("limitmb", PoolSettings.limit_mb))
-        self.pool = TermPool(self._tempstorage, settings)
+        self.pool = TermPool(self._tempstorage, PoolSettings(limit_mb=kwargs.get("limitmb", PoolSettings.limit_mb)))
         self._lengths_loader = lengths_loader
 
     def per_document_reader(self):
